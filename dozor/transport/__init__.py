@@ -1,0 +1,30 @@
+"""Transports: run an argv on a host (local subprocess or pooled SSH)."""
+
+from dozor.transport.base import CommandResult, Transport
+from dozor.transport.errors import (
+    AuthFailed,
+    ChannelError,
+    ConnectTimeout,
+    HostKeyMismatch,
+    HostKeyUnknown,
+    HostUnreachable,
+    TransportError,
+)
+from dozor.transport.local import LocalTransport
+from dozor.transport.pool import TransportPool
+from dozor.transport.ssh import SSHTransport
+
+__all__ = [
+    "AuthFailed",
+    "ChannelError",
+    "CommandResult",
+    "ConnectTimeout",
+    "HostKeyMismatch",
+    "HostKeyUnknown",
+    "HostUnreachable",
+    "LocalTransport",
+    "SSHTransport",
+    "Transport",
+    "TransportError",
+    "TransportPool",
+]

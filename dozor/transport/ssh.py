@@ -1,0 +1,246 @@
+"""SSH transport over asyncssh: one pooled connection per host, bounded channels.
+
+The argv becomes a string exactly once, here (``shlex.join``), because sshd hands
+every command to the user's login shell.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import shlex
+import socket
+import time
+from collections.abc import Sequence
+from pathlib import Path
+
+import asyncssh
+
+from dozor.inventory.models import ResolvedHost
+from dozor.transport.base import DEFAULT_COMMAND_TIMEOUT, DEFAULT_MAX_OUTPUT, CommandResult
+from dozor.transport.errors import (
+    AuthFailed,
+    ChannelError,
+    ConnectTimeout,
+    HostKeyMismatch,
+    HostKeyUnknown,
+    HostUnreachable,
+    TransportError,
+)
+from dozor.transport.hostkeys import HostKeyVerifier, KnownHostsStore
+
+_CHANNEL_RETRIES = 6
+
+
+class _KeyCache:
+    """Private keys read once per process instead of on every connect."""
+
+    def __init__(self) -> None:
+        self._keys: dict[str, asyncssh.SSHKey] = {}
+
+    def get(self, paths: Sequence[str]) -> list[asyncssh.SSHKey]:
+        keys = []
+        for p in paths:
+            full = os.path.expanduser(p)
+            if full not in self._keys:
+                try:
+                    self._keys[full] = asyncssh.read_private_key(full)
+                except (OSError, asyncssh.KeyImportError) as exc:
+                    raise AuthFailed(f"cannot read identity file {p}: {exc}") from exc
+            keys.append(self._keys[full])
+        return keys
+
+
+class SSHTransport:
+    """Runs commands on one host over a lazily opened, reused SSH connection."""
+
+    def __init__(
+        self,
+        host: ResolvedHost,
+        *,
+        known_hosts: KnownHostsStore | None = None,
+        keys: _KeyCache | None = None,
+        max_output: int = DEFAULT_MAX_OUTPUT,
+    ) -> None:
+        self.host = host
+        self.max_output = max_output
+        self._store = known_hosts or KnownHostsStore()
+        self._keys = keys or _KeyCache()
+        self._conn: asyncssh.SSHClientConnection | None = None
+        self._lock = asyncio.Lock()
+        self._channels = asyncio.Semaphore(host.max_channels)
+        self.connects = 0
+        self.channels_opened = 0
+
+    @property
+    def label(self) -> str:
+        """``ssh user@address:port`` as configured (ssh config may change it)."""
+        user = f"{self.host.user}@" if self.host.user else ""
+        port = f":{self.host.port}" if self.host.port else ""
+        return f"ssh {user}{self.host.address}{port}"
+
+    @property
+    def connected(self) -> bool:
+        """True while a connection is open."""
+        return self._conn is not None and not self._conn.is_closed()
+
+    async def connect(self) -> asyncssh.SSHClientConnection:
+        """Return the open connection, opening it (once, under a lock) when needed."""
+        if self.connected:
+            return self._conn  # type: ignore[return-value]
+        async with self._lock:
+            if self.connected:
+                return self._conn  # type: ignore[return-value]
+            self._conn = await self._open()
+            self.connects += 1
+            return self._conn
+
+    async def _open(self) -> asyncssh.SSHClientConnection:
+        h = self.host
+        own = str(Path(h.state_dir) / "known_hosts")
+        verifier = HostKeyVerifier(h.known_hosts, list(h.known_hosts_files), own, self._store)
+
+        class _Client(asyncssh.SSHClient):
+            def validate_host_public_key(self, host: str, addr: str, port: int, key: asyncssh.SSHKey) -> bool:
+                return verifier.check(host, port, key)
+
+        opts: dict = {
+            "known_hosts": verifier.match,
+            "connect_timeout": h.timeouts.connect,
+            "login_timeout": h.timeouts.connect,
+            "keepalive_interval": h.keepalive or 0,
+            "keepalive_count_max": 3,
+            "client_factory": _Client,
+        }
+        if h.ssh_config is not None:
+            opts["config"] = [os.path.expanduser(p) for p in h.ssh_config]
+        if h.port:
+            opts["port"] = h.port
+        if h.user:
+            opts["username"] = h.user
+        if h.identity_files:
+            opts["client_keys"] = self._keys.get(h.identity_files)
+        try:
+            # asyncssh's connect_timeout covers TCP + handshake + auth; the outer wait_for is a backstop.
+            return await asyncio.wait_for(asyncssh.connect(h.address, **opts), h.timeouts.connect + 1)
+        except TimeoutError as exc:
+            raise ConnectTimeout(
+                f"no SSH session with {h.address} within {h.timeouts.connect:g}s (connect timeout)"
+            ) from exc
+        except asyncssh.HostKeyNotVerifiable as exc:
+            msg = verifier.describe(h.name)
+            if verifier.verdict == "mismatch":
+                raise HostKeyMismatch(msg) from exc
+            raise HostKeyUnknown(msg) from exc
+        except asyncssh.PermissionDenied as exc:
+            raise AuthFailed(f"authentication failed for {self.label}: {exc.reason}") from exc
+        except socket.gaierror as exc:
+            raise HostUnreachable(f"cannot resolve {h.address}: {exc.strerror}") from exc
+        except ConnectionRefusedError as exc:
+            raise HostUnreachable(f"connection refused by {h.address}:{h.port or 22}") from exc
+        except OSError as exc:
+            raise HostUnreachable(f"cannot reach {h.address}: {exc.strerror or exc}") from exc
+        except asyncssh.DisconnectError as exc:
+            raise HostUnreachable(f"SSH session with {h.address} failed: {exc.reason}") from exc
+        except (asyncssh.Error, ValueError) as exc:
+            raise TransportError(f"SSH error with {h.address}: {exc}") from exc
+
+    async def run(
+        self,
+        argv: Sequence[str],
+        *,
+        timeout: float | None = DEFAULT_COMMAND_TIMEOUT,
+        stdin: str | None = None,
+    ) -> CommandResult:
+        """Run ``argv`` remotely. Reconnects once if the pooled connection dropped."""
+        argv = [str(a) for a in argv]
+        command = shlex.join(argv)
+        for attempt in (1, 2):
+            conn = await self.connect()
+            try:
+                return await self._run_on(conn, argv, command, timeout, stdin)
+            except (asyncssh.ConnectionLost, asyncssh.DisconnectError, BrokenPipeError, ConnectionError) as exc:
+                await self._drop()
+                if attempt == 2:
+                    raise HostUnreachable(f"connection to {self.host.address} lost: {exc}") from exc
+        raise AssertionError("unreachable")
+
+    async def _run_on(
+        self,
+        conn: asyncssh.SSHClientConnection,
+        argv: list[str],
+        command: str,
+        timeout: float | None,
+        stdin: str | None,
+    ) -> CommandResult:
+        started = time.monotonic()
+        async with self._channels:
+            proc = await self._open_channel(conn, command)
+            try:
+                out, err = bytearray(), bytearray()
+                truncated = False
+
+                async def pump(stream: asyncssh.SSHReader, sink: bytearray) -> None:
+                    nonlocal truncated
+                    while chunk := await stream.read(65536):
+                        room = self.max_output - len(sink)
+                        if len(chunk) > room:
+                            truncated = True
+                            chunk = chunk[: max(room, 0)]
+                        sink += chunk
+
+                if stdin is not None:
+                    proc.stdin.write(stdin.encode())
+                    proc.stdin.write_eof()
+                pumps = asyncio.gather(pump(proc.stdout, out), pump(proc.stderr, err))
+                timed_out = False
+                try:
+                    await asyncio.wait_for(asyncio.shield(pumps), timeout)
+                    await asyncio.wait_for(proc.wait_closed(), 5)
+                except TimeoutError:
+                    timed_out = True
+                    pumps.cancel()
+                    with contextlib.suppress(asyncio.CancelledError, Exception):
+                        await pumps
+                status = None if timed_out else proc.exit_status
+                return CommandResult(
+                    argv=argv,
+                    exit_status=status if status is None or status >= 0 else None,
+                    stdout=out.decode("utf-8", errors="replace"),
+                    stderr=err.decode("utf-8", errors="replace"),
+                    duration=time.monotonic() - started,
+                    timed_out=timed_out,
+                    truncated=truncated,
+                )
+            finally:
+                # Closing the channel is what ends the remote command (signals are refused for root).
+                proc.close()
+                with contextlib.suppress(Exception):
+                    await asyncio.wait_for(proc.wait_closed(), 2)
+
+    async def _open_channel(self, conn: asyncssh.SSHClientConnection, command: str) -> asyncssh.SSHClientProcess:
+        delay = 0.05
+        for attempt in range(_CHANNEL_RETRIES):
+            try:
+                proc = await conn.create_process(command, encoding=None)
+                self.channels_opened += 1
+                return proc
+            except asyncssh.ChannelOpenError as exc:
+                # sshd's MaxSessions: the slot frees shortly after another channel closes.
+                if attempt == _CHANNEL_RETRIES - 1:
+                    raise ChannelError(f"cannot open a channel on {self.host.address}: {exc.reason}") from exc
+                await asyncio.sleep(delay)
+                delay *= 2
+        raise AssertionError("unreachable")
+
+    async def _drop(self) -> None:
+        conn, self._conn = self._conn, None
+        if conn is not None:
+            conn.close()
+            with contextlib.suppress(Exception):
+                await asyncio.wait_for(conn.wait_closed(), 2)
+
+    async def close(self) -> None:
+        """Close the pooled connection."""
+        await self._drop()
