@@ -10,7 +10,7 @@ from typing import Any, TypeVar
 
 from dozor.collectors.base import Collector, CollectorError, DockerUnavailable
 from dozor.inventory.models import ResolvedHost
-from dozor.runner.outcome import HostResult, HostStatus
+from dozor.outcome import HostResult, HostStatus
 from dozor.transport.base import CommandResult, Transport
 from dozor.transport.errors import TransportError
 

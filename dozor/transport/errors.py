@@ -13,7 +13,7 @@ A command that runs too long is not an exception: ``CommandResult.timed_out`` sa
 
 from __future__ import annotations
 
-from dozor.runner.outcome import HostStatus
+from dozor.outcome import HostStatus
 
 
 class TransportError(Exception):

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import math
 import os
 import shlex
 import socket
@@ -31,6 +32,18 @@ from dozor.transport.errors import (
 from dozor.transport.hostkeys import HostKeyVerifier, KnownHostsStore
 
 _CHANNEL_RETRIES = 6
+
+
+def remote_argv(argv: list[str], timeout: float | None) -> list[str]:
+    """Wrap argv in coreutils/busybox ``timeout`` so the remote process group dies too.
+
+    Closing an SSH channel does not end a remote process that never writes, and signal
+    requests are refused for root sessions; the remote deadline is a little later than
+    ours so the local one fires first and keeps the partial output.
+    """
+    if timeout is None:
+        return argv
+    return ["timeout", "-k", "2", str(math.ceil(timeout) + 1), *argv]
 
 
 class _KeyCache:
@@ -155,7 +168,7 @@ class SSHTransport:
     ) -> CommandResult:
         """Run ``argv`` remotely. Reconnects once if the pooled connection dropped."""
         argv = [str(a) for a in argv]
-        command = shlex.join(argv)
+        command = shlex.join(remote_argv(argv, timeout))
         for attempt in (1, 2):
             conn = await self.connect()
             try:
@@ -214,10 +227,9 @@ class SSHTransport:
                     truncated=truncated,
                 )
             finally:
-                # Closing the channel is what ends the remote command (signals are refused for root).
+                # sshd acknowledges the close only once the remote process is gone; the remote
+                # `timeout` wrapper guarantees that, so do not wait for it here.
                 proc.close()
-                with contextlib.suppress(Exception):
-                    await asyncio.wait_for(proc.wait_closed(), 2)
 
     async def _open_channel(self, conn: asyncssh.SSHClientConnection, command: str) -> asyncssh.SSHClientProcess:
         delay = 0.05
