@@ -1,0 +1,1 @@
+"""Operations that act on hosts: restart, deploy, prune, validated read-only exec, audit log."""
