@@ -1,0 +1,83 @@
+"""Collectors: a declared argv plus a pure parser each (see ``base``)."""
+
+from dozor.collectors.base import Collector, CollectorError, DockerUnavailable, check_docker
+from dozor.collectors.compose import COMPOSE_DETECT, ComposeInfo, compose_argv, parse_compose
+from dozor.collectors.logs import (
+    ERROR_REGEX,
+    LOGS,
+    LogLine,
+    LogResult,
+    logs_argv,
+    normalize_since,
+    parse_logs,
+    validate_regex,
+)
+from dozor.collectors.resources import (
+    RESOURCES,
+    ContainerResources,
+    DiskUsage,
+    HostResources,
+    LoadAverage,
+    MemoryInfo,
+    SwapInfo,
+    parse_resources,
+    parse_size,
+    resources_argv,
+)
+from dozor.collectors.status import (
+    STATUS,
+    ContainerState,
+    ContainerStatus,
+    HealthState,
+    PortMapping,
+    ServiceState,
+    match_declared,
+    parse_docker_time,
+    parse_status,
+    status_argv,
+    uptime_seconds,
+)
+
+COLLECTORS: dict[str, Collector] = {c.name: c for c in (STATUS, RESOURCES, LOGS, COMPOSE_DETECT)}
+"""Every collector by name."""
+
+__all__ = [
+    "COLLECTORS",
+    "COMPOSE_DETECT",
+    "ERROR_REGEX",
+    "LOGS",
+    "RESOURCES",
+    "STATUS",
+    "Collector",
+    "CollectorError",
+    "ComposeInfo",
+    "ContainerResources",
+    "ContainerState",
+    "ContainerStatus",
+    "DiskUsage",
+    "DockerUnavailable",
+    "HealthState",
+    "HostResources",
+    "LoadAverage",
+    "LogLine",
+    "LogResult",
+    "MemoryInfo",
+    "PortMapping",
+    "ServiceState",
+    "SwapInfo",
+    "check_docker",
+    "compose_argv",
+    "logs_argv",
+    "match_declared",
+    "normalize_since",
+    "parse_compose",
+    "parse_docker_time",
+    "parse_logs",
+    "parse_resources",
+    "parse_size",
+    "parse_status",
+    "resources_argv",
+    "status_argv",
+    "uptime_seconds",
+    "validate_regex",
+]
