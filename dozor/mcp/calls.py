@@ -1,0 +1,83 @@
+"""What every tool does around its own work: fleet with progress, errors as ToolError, safe results."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import Any, TypeVar
+
+from mcp.server.mcpserver import Context
+from mcp.server.mcpserver.exceptions import ToolError
+from mcp.types import CallToolResult, TextContent
+from pydantic import BaseModel
+
+from dozor.fleet import Fleet
+from dozor.inventory.models import ResolvedHost
+from dozor.inventory.selector import UnknownHostError
+from dozor.mcp.shape import cap_text, redact, structured
+from dozor.mcp.state import ServerState
+from dozor.runner.fleet_result import FleetResult
+
+T = TypeVar("T")
+
+
+def server_state(ctx: Context) -> ServerState:
+    """The state the lifespan shares with every call."""
+    return ctx.request_context.lifespan_context
+
+
+async def fleet_call(ctx: Context, job: Callable[[Fleet], Awaitable[FleetResult[T]]]) -> FleetResult[T]:
+    """Run a fleet fan-out with progress notifications; bad selectors and arguments become ``ToolError``."""
+    state = server_state(ctx)
+
+    async def progress(done: int, total: int, host: str) -> None:
+        await ctx.report_progress(done, total, f"{done}/{total} hosts done (last: {host})")
+
+    try:
+        result = await job(state.fleet_for_call(progress))
+    except UnknownHostError as exc:
+        raise ToolError(str(exc)) from None
+    except ValueError as exc:  # the collectors' argument checks
+        raise ToolError(f"invalid argument: {exc}") from None
+    state.record(result)
+    return result
+
+
+def select(ctx: Context, host: str | None) -> list[ResolvedHost]:
+    """The hosts a selector picks; unknown names become a ``ToolError`` listing close matches."""
+    try:
+        return server_state(ctx).fleet.select(host)
+    except UnknownHostError as exc:
+        raise ToolError(str(exc)) from None
+
+
+def one_host_to_change(ctx: Context, host: str | None, action: str) -> ResolvedHost:
+    """The single host a mutating tool may act on, or a ``ToolError`` saying why not.
+
+    A missing host, a selector matching several hosts and a read-only host are all refused:
+    a fleet-wide restart from an agent is never what anyone meant.
+    """
+    if not host or not host.strip():
+        raise ToolError(f"{action} needs an explicit host: name exactly one host (fleet-wide {action} is refused)")
+    chosen = select(ctx, host)
+    if len(chosen) != 1:
+        names = ", ".join(h.name for h in chosen[:10])
+        raise ToolError(
+            f"{action} acts on exactly one host; selector {host!r} matches {len(chosen)} ({names}). Name one host."
+        )
+    target = chosen[0]
+    if server_state(ctx).read_only or target.read_only:
+        raise ToolError(f"host {target.name!r} is read-only (inventory read_only = true): {action} refused")
+    return target
+
+
+def answer(text: str, model: BaseModel) -> CallToolResult:
+    """A tool result: capped, redacted AI text plus the redacted structured model."""
+    return CallToolResult(
+        content=[TextContent(type="text", text=cap_text(redact(text)))],
+        structured_content=structured(model),
+    )
+
+
+def tool_error(message: str) -> Any:
+    """A ``ToolError`` carrying a redacted message, to ``raise``."""
+    return ToolError(redact(message))

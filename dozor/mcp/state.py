@@ -1,0 +1,82 @@
+"""What the server keeps between calls: one shared ``Fleet`` (its SSH pool) and what hosts last said."""
+
+from __future__ import annotations
+
+import asyncio
+import copy
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from pydantic import BaseModel, Field
+
+from dozor.fleet import Fleet
+from dozor.inventory.models import Inventory
+from dozor.outcome import HostStatus
+from dozor.runner.fanout import Progress
+from dozor.runner.fleet_result import FleetResult
+
+
+class Reachability(BaseModel):
+    """The last outcome a host gave to any call in this server process."""
+
+    status: HostStatus
+    reason: str = ""
+    at: datetime = Field(description="When that call finished (UTC).")
+    operation: str = Field(description="The call that learned it (status, logs...).")
+
+
+@dataclass
+class ServerState:
+    """Shared by every tool call and every session of one server process."""
+
+    fleet: Fleet
+    read_only: bool = False
+    seen: dict[str, Reachability] = field(default_factory=dict)
+
+    def fleet_for_call(self, progress: Progress | None) -> Fleet:
+        """A view of the shared fleet with this call's own progress callback.
+
+        Concurrent calls must not overwrite each other's ``progress``; the copy shares the
+        inventory and the connection pool, so nothing reconnects.
+        """
+        view = copy.copy(self.fleet)
+        view.progress = progress
+        return view
+
+    def record(self, result: FleetResult[Any]) -> None:
+        """Remember each host's outcome for ``fleet_hosts``."""
+        now = datetime.now(UTC)
+        for h in result.hosts:
+            self.seen[h.host] = Reachability(status=h.status, reason=h.reason, at=now, operation=result.operation)
+
+
+class FleetHolder:
+    """Hands one ``ServerState`` to every lifespan that enters; closes the pool when the last one leaves.
+
+    Streamable HTTP enters the lifespan once per app, but stdio and SSE enter it once per
+    connection: counting entries keeps one pool for all of them.
+    """
+
+    def __init__(self, inventory: Inventory, read_only: bool) -> None:
+        self._inventory = inventory
+        self._read_only = read_only
+        self._state: ServerState | None = None
+        self._users = 0
+        self._lock = asyncio.Lock()
+
+    async def acquire(self) -> ServerState:
+        """The shared state, loading the inventory on first use."""
+        async with self._lock:
+            if self._state is None:
+                self._state = ServerState(fleet=Fleet(self._inventory), read_only=self._read_only)
+            self._users += 1
+            return self._state
+
+    async def release(self) -> None:
+        """Leave; the last one out closes every pooled connection."""
+        async with self._lock:
+            self._users -= 1
+            if self._users == 0 and self._state is not None:
+                state, self._state = self._state, None
+                await state.fleet.close()
