@@ -1,0 +1,134 @@
+"""Pure builders: collected payloads + thresholds + ``now`` → ``HostReport`` / ``FleetReport``."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from pydantic import BaseModel, Field
+
+from dozor.collectors.resources import HostResources
+from dozor.collectors.status import ContainerState, ContainerStatus, ServiceState
+from dozor.inventory.models import Thresholds
+from dozor.outcome import HostResult
+from dozor.report.alerts import Alert, AlertCode
+from dozor.report.correlate import correlate
+from dozor.report.findings import ServiceLogSummary
+from dozor.report.models import FleetReport, HostReport, ResourceSummary, ServiceSummary
+from dozor.report.rules import log_alerts, resource_alerts, status_alerts, ts, unreachable_alert
+
+# Worst first: the state a multi-container service is summarised by.
+_STATE_ORDER = ["dead", "restarting", "exited", "created", "paused", "removing", "running"]
+
+
+class HostDiagnosis(BaseModel):
+    """What the diagnose operation collected on one host."""
+
+    collected_at: datetime
+    containers: list[ContainerStatus] = Field(default_factory=list)
+    services: list[ServiceState] = Field(default_factory=list)
+    resources: HostResources | None = None
+    resources_error: str | None = None
+    logs: list[ServiceLogSummary] = Field(default_factory=list)
+    kinds: dict[str, str] = Field(default_factory=dict, description="project/service -> detected kind.")
+
+
+def summarize_service(s: ServiceState, kind: str | None = None) -> ServiceSummary:
+    """One line per service: its worst container's state."""
+    if s.missing or not s.containers:
+        return ServiceSummary(project=s.project, service=s.service, state="missing", declared=s.declared, kind=kind)
+    worst = min(s.containers, key=lambda c: _STATE_ORDER.index(c.state.value) if c.state.value in _STATE_ORDER
+                else 0)
+    return ServiceSummary(
+        project=s.project, service=s.service, state=worst.state.value,
+        health=worst.health.value if worst.health else None,
+        exit_code=worst.exit_code if worst.state != ContainerState.RUNNING else None,
+        restarts=max(c.restart_count for c in s.containers), containers=len(s.containers),
+        image=worst.image, kind=kind, declared=s.declared,
+    )
+
+
+def summarize_resources(res: HostResources | None, error: str | None = None) -> ResourceSummary | None:
+    """Headline numbers of a resources payload."""
+    if res is None:
+        return ResourceSummary(error=error) if error else None
+    disk = max(res.disks, key=lambda d: d.use_percent, default=None)
+    return ResourceSummary(
+        disk_percent=disk.use_percent if disk else None, disk_mount=disk.mount if disk else None,
+        memory_percent=res.memory.used_percent if res.memory else None,
+        load1=res.load.load1 if res.load else None, cpus=res.cpus, error=error,
+    )
+
+
+def build_host_report(result: HostResult[HostDiagnosis], thresholds: Thresholds, now: datetime) -> HostReport:
+    """Turn one host's outcome into its report, alerts included."""
+    if not result.ok or result.data is None:
+        return HostReport(
+            host=result.host, status=result.status, reason=result.reason, duration=result.duration,
+            alerts=[unreachable_alert(result.host, result.status, result.reason, now)],
+        )
+    d = result.data
+    alerts = status_alerts(result.host, d.services, thresholds, now)
+    if d.resources is not None:
+        alerts += resource_alerts(result.host, d.resources, thresholds, now, d.containers)
+    for lg in d.logs:
+        alerts += log_alerts(
+            result.host, lg.project, lg.service, lg.findings, thresholds,
+            error_lines=lg.error_lines, scanned_lines=lg.scanned_lines, first=lg.first_seen, last=lg.last_seen,
+        )
+    alerts = with_log_evidence(alerts, d.logs)
+    return HostReport(
+        host=result.host, status=result.status, duration=result.duration, collected_at=d.collected_at,
+        services=[summarize_service(s, d.kinds.get(f"{s.project}/{s.service}")) for s in d.services],
+        alerts=_merge(alerts), logs=d.logs, resources=summarize_resources(d.resources, d.resources_error),
+    )
+
+
+_PRIMARY = (AlertCode.CRASH_LOOP, AlertCode.OOM_KILLED, AlertCode.CONTAINER_EXITED, AlertCode.UNHEALTHY,
+            AlertCode.CONTAINER_DEAD, AlertCode.CONTAINER_RESTARTING)
+MAX_EVIDENCE_FINDINGS = 3
+
+
+def with_log_evidence(alerts: list[Alert], logs: Sequence[ServiceLogSummary]) -> list[Alert]:
+    """Append what the logs said to each service's main status alert ("db OOM-killed … logs: 2× auth failed")."""
+    by_service = {(lg.project, lg.service): lg for lg in logs if lg.findings}
+    done: set[tuple[str | None, str | None]] = set()
+    out: list[Alert] = []
+    for a in alerts:
+        lg = by_service.get((a.project, a.service))
+        if lg is None or a.code not in _PRIMARY or (a.project, a.service) in done:
+            out.append(a)
+            continue
+        done.add((a.project, a.service))
+        top = sorted(lg.findings, key=lambda f: (_SEV.get(f.severity, 3), -f.count))[:MAX_EVIDENCE_FINDINGS]
+        said = ", ".join(f"{f.count}× {f.pattern} (last {ts(f.last_seen)})" for f in top)
+        out.append(a.model_copy(update={
+            "evidence": f"{a.evidence}; logs: {said}",
+            "excerpt": a.excerpt or top[0].example,
+        }))
+    return out
+
+
+_SEV = {"critical": 0, "warning": 1, "info": 2}
+
+
+def _merge(alerts: Sequence[Alert]) -> list[Alert]:
+    """Same key twice on one host (e.g. two replicas of a service) → one alert with the counts summed."""
+    out: dict[str, Alert] = {}
+    for a in alerts:
+        prev = out.get(a.key)
+        out[a.key] = a if prev is None else prev.model_copy(update={"count": prev.count + a.count})
+    return list(out.values())
+
+
+def build_fleet_report(
+    hosts: Sequence[HostReport], *, now: datetime, selector: str | None = None, mode: str = "diagnose"
+) -> FleetReport:
+    """Merge host reports, correlating the same problem across hosts."""
+    return FleetReport(
+        generated_at=now, selector=selector, mode=mode, hosts=list(hosts),
+        correlations=correlate(a for h in hosts for a in h.alerts),
+    )
+
+
+__all__ = ["HostDiagnosis", "build_fleet_report", "build_host_report", "summarize_resources", "summarize_service"]

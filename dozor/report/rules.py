@@ -1,0 +1,325 @@
+"""Alert rules: pure functions from collected payloads, thresholds and an explicit ``now`` to alerts.
+
+Decisions worth knowing:
+
+- Crash loop = ``RestartCount >= restarts_in_window`` AND the last start (or exit) inside the restart
+  window. The lifetime count alone says nothing: 5 restarts last month and 20 days of uptime is stable.
+- OOM kill: critical while the container is not running; a warning when it was OOM-killed and restarted
+  within the last day; older than that it is historical (info).
+- Exit code 0 (or 143, SIGTERM) is a *stopped* container, not a crash: a WARNING when the service is
+  declared in the inventory (declared services should run; a one-shot job that finished also lands
+  here), INFO when it was only discovered. Any other exit code is critical.
+- Healthy running containers raise nothing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import datetime, timedelta
+
+from dozor.collectors.resources import HostResources
+from dozor.collectors.status import ContainerState, ContainerStatus, HealthState, ServiceState
+from dozor.inventory.models import Thresholds
+from dozor.outcome import HostStatus
+from dozor.report.alerts import Alert, AlertCode, Severity
+from dozor.report.findings import LogFinding
+
+OOM_RECENT = timedelta(hours=24)
+HOST_MEMORY_CRITICAL = 98.0
+
+_SIGNALS = {130: "SIGINT", 134: "SIGABRT", 137: "SIGKILL", 139: "SIGSEGV", 143: "SIGTERM"}
+
+
+def ts(t: datetime | None) -> str:
+    """``2026-11-27 05:13:18Z`` (UTC as docker reports it)."""
+    return t.strftime("%Y-%m-%d %H:%M:%SZ") if t else "unknown time"
+
+
+def ago(t: datetime | None, now: datetime) -> str:
+    """``3m ago``, ``2h ago``, ``4d ago``."""
+    if t is None:
+        return "at an unknown time"
+    s = max(0, int((now - t).total_seconds()))
+    if s < 120:
+        return f"{s}s ago"
+    if s < 7200:
+        return f"{s // 60}m ago"
+    if s < 172800:
+        return f"{s // 3600}h ago"
+    return f"{s // 86400}d ago"
+
+
+def _exit_text(code: int | None) -> str:
+    if code is None:
+        return "no exit code"
+    sig = _SIGNALS.get(code)
+    return f"exit {code} ({sig})" if sig else f"exit {code}"
+
+
+def _latest(c: ContainerStatus) -> datetime | None:
+    times = [t for t in (c.started_at, c.finished_at) if t is not None]
+    return max(times) if times else None
+
+
+def _base(host: str, s: ServiceState, c: ContainerStatus | None) -> dict[str, object]:
+    multi = c is not None and len(s.containers) > 1
+    return {"host": host, "project": s.project, "service": s.service, "subject": c.name if multi else None}
+
+
+def is_crash_loop(c: ContainerStatus, thresholds: Thresholds, now: datetime) -> bool:
+    """Restarts >= threshold and the last start/exit within the restart window."""
+    last = _latest(c)
+    window = timedelta(minutes=thresholds.restart_window_minutes)
+    return c.restart_count >= thresholds.restarts_in_window and last is not None and now - last <= window
+
+
+def container_alerts(
+    host: str, s: ServiceState, c: ContainerStatus, thresholds: Thresholds, now: datetime
+) -> list[Alert]:
+    """Alerts for one container of a service (none for a healthy running one)."""
+    out: list[Alert] = []
+    base = _base(host, s, c)
+    limit = f"; memory limit {c.mem_limit // 2**20} MiB" if c.mem_limit else ""
+    crash = is_crash_loop(c, thresholds, now)
+    if crash:
+        out.append(Alert(
+            severity=Severity.CRITICAL, code=AlertCode.CRASH_LOOP, count=c.restart_count,
+            title=f"{s.service} is crash-looping",
+            evidence=f"{c.restart_count} restarts, last start {ts(c.started_at)} ({ago(c.started_at, now)}), "
+            f"last {_exit_text(c.exit_code)}, state {c.state.value}, restart policy {c.restart_policy or 'none'}",
+            action="Read the service's last error lines (dozor logs SERVICE -e); fix the cause (config, "
+            "dependency, image) — restarting it again will not help.",
+            first_seen=c.created_at, last_seen=_latest(c), **base,
+        ))
+    if c.oom_killed:
+        when = c.finished_at
+        if c.state not in (ContainerState.RUNNING, ContainerState.PAUSED):
+            sev, state = Severity.CRITICAL, f"not running ({c.state.value})"
+        elif when is not None and now - when <= OOM_RECENT:
+            sev, state = Severity.WARNING, f"restarted, up since {ts(c.started_at)}"
+        else:
+            sev, state = Severity.INFO, "historical; running since then"
+        out.append(Alert(
+            severity=sev, code=AlertCode.OOM_KILLED,
+            title=f"{s.service} was OOM-killed" + ("" if sev is not Severity.INFO else " (historical)"),
+            evidence=f"OOMKilled at {ts(when)} ({ago(when, now)}), {_exit_text(c.exit_code)}{limit}; {state}",
+            action="Raise the memory limit (mem_limit / deploy.resources.limits.memory) or cut the service's "
+            "memory use (e.g. shared_buffers, worker counts); check host memory.",
+            last_seen=when, **base,
+        ))
+    if c.health == HealthState.UNHEALTHY:
+        probe = (c.health_output or "").strip().splitlines()
+        out.append(Alert(
+            severity=Severity.CRITICAL, code=AlertCode.UNHEALTHY, count=max(1, c.health_failing_streak),
+            title=f"{s.service} is unhealthy",
+            evidence=f"healthcheck failing {c.health_failing_streak} times in a row, running since "
+            f"{ts(c.started_at)}" + ("" if probe else "; the check printed nothing"),
+            action="Run the healthcheck command by hand in the container (docker exec) and read the service's "
+            "logs; check the dependency it probes.",
+            last_seen=now, excerpt=probe[-1] if probe else None, **base,
+        ))
+    if c.state == ContainerState.RESTARTING and not crash:
+        out.append(Alert(
+            severity=Severity.WARNING, code=AlertCode.CONTAINER_RESTARTING, count=c.restart_count,
+            title=f"{s.service} is restarting",
+            evidence=f"{c.restart_count} restarts so far, last {_exit_text(c.exit_code)} at {ts(c.finished_at)}",
+            action="Watch whether it comes up; if it keeps restarting read its logs.",
+            last_seen=_latest(c), **base,
+        ))
+    if c.state == ContainerState.EXITED and not crash and not c.oom_killed:
+        out.append(_exited(s, c, base, now))
+    elif c.state == ContainerState.DEAD:
+        out.append(Alert(
+            severity=Severity.CRITICAL, code=AlertCode.CONTAINER_DEAD, title=f"{s.service} is dead",
+            evidence=f"docker reports state dead, {_exit_text(c.exit_code)}"
+            + (f", error: {c.error}" if c.error else ""),
+            action="Remove and recreate it (docker compose up -d --force-recreate SERVICE); check the storage "
+            "driver / disk if it happens again.",
+            last_seen=c.finished_at, **base,
+        ))
+    elif c.state == ContainerState.CREATED:
+        out.append(Alert(
+            severity=Severity.WARNING, code=AlertCode.CONTAINER_CREATED, title=f"{s.service} was never started",
+            evidence="state created" + (f", error: {c.error}" if c.error else ""),
+            action="Start it (docker compose up -d SERVICE) and read the error if it fails.",
+            last_seen=c.created_at, **base,
+        ))
+    elif c.state == ContainerState.PAUSED:
+        out.append(Alert(
+            severity=Severity.WARNING, code=AlertCode.CONTAINER_PAUSED, title=f"{s.service} is paused",
+            evidence="state paused: its processes are frozen", action="docker unpause it if nobody meant this.",
+            **base,
+        ))
+    return out
+
+
+def _exited(s: ServiceState, c: ContainerStatus, base: dict[str, object], now: datetime) -> Alert:
+    when = f"at {ts(c.finished_at)} ({ago(c.finished_at, now)})"
+    err = f", error: {c.error}" if c.error else ""
+    if c.exit_code in (0, 143):
+        sev = Severity.WARNING if s.declared else Severity.INFO
+        return Alert(
+            severity=sev, code=AlertCode.CONTAINER_STOPPED, title=f"{s.service} is stopped",
+            evidence=f"exited cleanly ({_exit_text(c.exit_code)}) {when}, restart policy "
+            f"{c.restart_policy or 'none'}" + ("; declared in the inventory" if s.declared else ""),
+            action="If it is a one-shot job this is expected (drop it from the inventory's services); "
+            "otherwise start it: docker compose up -d SERVICE.",
+            last_seen=c.finished_at, **base,
+        )
+    return Alert(
+        severity=Severity.CRITICAL, code=AlertCode.CONTAINER_EXITED, title=f"{s.service} exited with an error",
+        evidence=f"{_exit_text(c.exit_code)} {when}, restart policy {c.restart_policy or 'none'}{err}",
+        action="Read its last log lines, fix the cause, then docker compose up -d SERVICE "
+        "(consider restart: unless-stopped).",
+        last_seen=c.finished_at, **base,
+    )
+
+
+def service_alerts(host: str, s: ServiceState, thresholds: Thresholds, now: datetime) -> list[Alert]:
+    """Alerts for one service: missing when declared and absent, else its containers' alerts merged by code."""
+    if s.missing:
+        name = s.service or f"project {s.project}"
+        return [Alert(
+            severity=Severity.CRITICAL, code=AlertCode.SERVICE_MISSING, host=host, project=s.project,
+            service=s.service, title=f"{name} is missing",
+            evidence=f"declared in the inventory (project {s.project}) but no container carries its compose labels",
+            action="Deploy it (docker compose up -d in the project directory), or remove it from the inventory.",
+            last_seen=now,
+        )]
+    out: list[Alert] = []
+    for c in s.containers:
+        if c.oneoff:
+            continue
+        out.extend(container_alerts(host, s, c, thresholds, now))
+    return out
+
+
+def status_alerts(host: str, services: Iterable[ServiceState], thresholds: Thresholds, now: datetime) -> list[Alert]:
+    """Every service's alerts on one host."""
+    out: list[Alert] = []
+    for s in services:
+        out.extend(service_alerts(host, s, thresholds, now))
+    return out
+
+
+def resource_alerts(
+    host: str,
+    res: HostResources,
+    thresholds: Thresholds,
+    now: datetime,
+    containers: Sequence[ContainerStatus] = (),
+) -> list[Alert]:
+    """Disk (space and inodes), host memory, and containers near their memory limit."""
+    out: list[Alert] = []
+    for d in res.disks:
+        for what, pct in (("space", d.use_percent), ("inodes", d.inode_use_percent)):
+            if pct is None or pct < thresholds.disk_warning:
+                continue
+            crit = pct >= thresholds.disk_critical
+            free = f", {d.available / 2**30:.1f} GiB free" if what == "space" else ""
+            out.append(Alert(
+                severity=Severity.CRITICAL if crit else Severity.WARNING, code=AlertCode.DISK_FULL, host=host,
+                subject=d.mount if what == "space" else f"inodes {d.mount}",
+                title=f"disk {d.mount} {what} {pct:.0f}% used",
+                evidence=f"{d.mount} ({d.filesystem}) {what} at {pct:.1f}%{free}; threshold "
+                f"{thresholds.disk_critical if crit else thresholds.disk_warning:g}%",
+                action="Free space: docker system df, docker image prune, rotate/limit container logs "
+                "(log-opts max-size), clean old backups." if what == "space" else
+                "Find directories with many small files (find / -xdev -type d -size +1M) and clean them.",
+                last_seen=now,
+            ))
+    m = res.memory
+    if m is not None and m.used_percent >= thresholds.host_memory:
+        crit = m.used_percent >= max(HOST_MEMORY_CRITICAL, thresholds.host_memory)
+        out.append(Alert(
+            severity=Severity.CRITICAL if crit else Severity.WARNING, code=AlertCode.HOST_MEMORY, host=host,
+            title=f"host memory {m.used_percent:.0f}% used",
+            evidence=f"{m.available / 2**20:.0f} MiB available of {m.total / 2**20:.0f} MiB; threshold "
+            f"{thresholds.host_memory:g}%",
+            action="Find the biggest containers (dozor resources); set memory limits; add RAM or swap.",
+            last_seen=now,
+        ))
+    by_id = {c.id[:12]: c for c in containers}
+    by_name = {c.name: c for c in containers}
+    for cr in res.containers:
+        st = by_id.get(cr.id[:12]) or by_name.get(cr.name)
+        limited = (st.mem_limit is not None) if st is not None else (
+            cr.mem_limit is not None and m is not None and cr.mem_limit < m.total * 0.98)
+        if not limited or cr.mem_percent is None or cr.mem_percent < thresholds.container_memory:
+            continue
+        out.append(Alert(
+            severity=Severity.WARNING, code=AlertCode.CONTAINER_MEMORY, host=host,
+            project=st.project if st else None, service=(st.service if st else None) or cr.name,
+            title=f"{(st.service if st else None) or cr.name} at {cr.mem_percent:.0f}% of its memory limit",
+            evidence=f"{(cr.mem_usage or 0) / 2**20:.0f} MiB of {(cr.mem_limit or 0) / 2**20:.0f} MiB "
+            f"({cr.mem_percent:.1f}%); threshold {thresholds.container_memory:g}%",
+            action="Raise its memory limit or find the leak before the kernel OOM-kills it.",
+            last_seen=now,
+        ))
+    return out
+
+
+def log_alerts(
+    host: str,
+    project: str | None,
+    service: str,
+    findings: Sequence[LogFinding],
+    thresholds: Thresholds,
+    *,
+    error_lines: int | None = None,
+    scanned_lines: int | None = None,
+    first: datetime | None = None,
+    last: datetime | None = None,
+) -> list[Alert]:
+    """One ``log_pattern`` alert per critical/warning finding, plus ``error_burst`` when error lines pile up."""
+    out: list[Alert] = []
+    for f in findings:
+        if f.severity not in ("critical", "warning"):
+            continue
+        out.append(Alert(
+            severity=Severity(f.severity), code=AlertCode.LOG_PATTERN, host=host, project=project,
+            service=service, subject=f.pattern, count=f.count,
+            title=f"{f.meaning.rstrip('.')}" if f.meaning else f.pattern,
+            evidence=f"{f.count}× {f.pattern} in the logs, first {ts(f.first_seen)}, last {ts(f.last_seen)}",
+            action=f.action or "Read the service's logs around the last occurrence.",
+            first_seen=f.first_seen, last_seen=f.last_seen, excerpt=f.example,
+        ))
+    if error_lines is not None and error_lines >= thresholds.error_burst:
+        of = f" of the last {scanned_lines} lines" if scanned_lines else ""
+        out.append(Alert(
+            severity=Severity.WARNING, code=AlertCode.ERROR_BURST, host=host, project=project, service=service,
+            count=error_lines, title=f"{service} logs {error_lines} error lines",
+            evidence=f"{error_lines} error lines{of}, from {ts(first)} to {ts(last)}; threshold "
+            f"{thresholds.error_burst}",
+            action="Read them: dozor analyze SERVICE (clustered) or dozor logs SERVICE -e.",
+            first_seen=first, last_seen=last,
+        ))
+    return out
+
+
+def unreachable_alert(host: str, status: HostStatus, reason: str, now: datetime) -> Alert:
+    """A host that did not answer: critical, since nothing on it could be checked."""
+    action = {
+        HostStatus.AUTH_FAILED: "Check the SSH user and key in the inventory (ssh -v HOST).",
+        HostStatus.HOSTKEY_UNKNOWN: "Verify and add the host key (ssh-keyscan, compare fingerprints).",
+        HostStatus.HOSTKEY_MISMATCH: "The host key CHANGED: verify the server before trusting the new key.",
+        HostStatus.DOCKER_UNAVAILABLE: "Start Docker on the host (systemctl status docker) or fix socket rights.",
+    }.get(status, "Check the host is up and its SSH port reachable (ping, ssh -v, firewall).")
+    return Alert(
+        severity=Severity.CRITICAL, code=AlertCode.HOST_UNREACHABLE, host=host,
+        title=f"host did not answer ({status.value})", evidence=reason or status.value, action=action,
+        last_seen=now,
+    )
+
+
+__all__ = [
+    "ago",
+    "container_alerts",
+    "is_crash_loop",
+    "log_alerts",
+    "resource_alerts",
+    "service_alerts",
+    "status_alerts",
+    "ts",
+    "unreachable_alert",
+]
