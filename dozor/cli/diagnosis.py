@@ -37,8 +37,9 @@ def diagnose(
 ) -> None:
     """What is wrong, where, since when: status, resources and analysed error logs, ranked across the fleet."""
     opts = options(ctx)
-    report = run_fleet(opts, lambda f: f.diagnose(opts.host, services=services or None, log_lines=lines),
-                       label="diagnose")
+    report = run_fleet(
+        opts, lambda f: f.diagnose(opts.host, services=services or None, log_lines=lines), label="diagnose"
+    )
     _show(opts, report, ai)
 
 
@@ -59,8 +60,9 @@ def analyze(
     """Deep log analysis of one service: known error patterns clustered, with counts and first/last seen."""
     opts = options(ctx)
     try:
-        report = run_fleet(opts, lambda f: f.analyze(service, opts.host, lines=lines, project=project),
-                           label=f"analyze {service}")
+        report = run_fleet(
+            opts, lambda f: f.analyze(service, opts.host, lines=lines, project=project), label=f"analyze {service}"
+        )
     except ValueError as exc:
         raise fail(str(exc)) from None
     if not report.hosts:
@@ -77,8 +79,15 @@ def analyze(
         for h in report.hosts:
             for lg in h.logs:
                 for f in lg.findings:
-                    t.add_row(h.host, f.severity, f.pattern, str(f.count), str(f.first_seen or "-"),
-                              str(f.last_seen or "-"), _t(f.meaning, 120))
+                    t.add_row(
+                        h.host,
+                        f.severity,
+                        f.pattern,
+                        str(f.count),
+                        str(f.first_seen or "-"),
+                        str(f.last_seen or "-"),
+                        _t(f.meaning, 120),
+                    )
         Console().print(t)
     _show(opts, report, ai)
 
@@ -107,8 +116,9 @@ def report(
         from dozor.cli.context import open_fleet
 
         state = default_state_path(open_fleet(opts).inventory.defaults.state_dir or _default_state_dir())
-    out = run_cron(rep, state_path=state, fmt="json" if opts.json else fmt, output=output, quiet=quiet,
-                   notify_url=notify)
+    out = run_cron(
+        rep, state_path=state, fmt="json" if opts.json else fmt, output=output, quiet=quiet, notify_url=notify
+    )
     for w in out.warnings:
         typer.echo(f"dozor: {w}", err=True)
     if out.printed:

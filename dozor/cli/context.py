@@ -1,0 +1,98 @@
+"""What the root options build: the fleet, the selector, the output mode; and the exit codes."""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from enum import IntEnum
+from typing import TYPE_CHECKING, Any, TypeVar
+
+import typer
+
+if TYPE_CHECKING:
+    from dozor.fleet import Fleet
+
+T = TypeVar("T")
+
+
+class Exit(IntEnum):
+    """dozor's exit codes (also in the README)."""
+
+    OK = 0
+    PROBLEMS = 1  # the command ran and found (or caused) a problem
+    USAGE = 2  # bad arguments, bad inventory, unknown host
+    HOSTS_FAILED = 3  # one or more selected hosts did not answer
+
+
+@dataclass
+class Options:
+    """Root options, stored in ``ctx.obj``."""
+
+    inventory: str | None
+    host: str | None
+    json: bool
+    read_only: bool
+    progress: bool
+
+
+def options(ctx: typer.Context) -> Options:
+    """The root options of this invocation."""
+    return ctx.find_root().obj
+
+
+def fail(message: str, code: Exit = Exit.USAGE) -> typer.Exit:
+    """Print ``message`` on stderr and return the exit to raise."""
+    from rich.console import Console
+    from rich.text import Text
+
+    Console(stderr=True).print(Text("dozor: " + message, style="bold red"))
+    return typer.Exit(int(code))
+
+
+def open_fleet(opts: Options) -> Fleet:
+    """Load the inventory named by the options; a bad one ends the process with exit 2."""
+    from dozor.fleet import Fleet
+    from dozor.inventory.loader import InventoryError
+
+    try:
+        return Fleet.load(opts.inventory)
+    except InventoryError as exc:
+        raise fail(str(exc)) from None
+
+
+def run_fleet(opts: Options, job: Callable[[Fleet], Awaitable[T]], *, label: str) -> T:
+    """Open the fleet, run ``job`` with a progress line on a terminal, close the fleet."""
+    from dozor.inventory.selector import UnknownHostError
+
+    fleet = open_fleet(opts)
+    try:
+        fleet.select(opts.host)
+    except UnknownHostError as exc:
+        raise fail(str(exc)) from None
+
+    async def main() -> T:
+        async with fleet:
+            if opts.progress and sys.stderr.isatty() and not opts.json:
+                from rich.progress import Progress, SpinnerColumn, TextColumn
+
+                with Progress(
+                    SpinnerColumn(), TextColumn("{task.description}"), transient=True, console=_stderr()
+                ) as bar:
+                    task = bar.add_task(f"{label}…", total=None)
+
+                    def tick(done: int, total: int, host: str) -> None:
+                        bar.update(task, description=f"{label}: {done}/{total} hosts (last: {host})")
+
+                    fleet.progress = tick
+                    return await job(fleet)
+            return await job(fleet)
+
+    return asyncio.run(main())
+
+
+def _stderr() -> Any:
+    from rich.console import Console
+
+    return Console(stderr=True)

@@ -1,0 +1,88 @@
+"""How each CLI command prints: JSON for scripts, rich tables for people."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from dozor.cli.context import Options
+
+
+def show(opts: Options, result: Any, kind: str) -> None:
+    """Print a ``FleetResult`` as JSON or as per-host tables."""
+    if opts.json:
+        from dozor.security.redact import redact
+
+        print(redact(result.model_dump_json(indent=2)))
+        return
+    from dozor.render import terminal
+
+    body = {
+        "status": terminal.status_body,
+        "resources": terminal.resources_body,
+        "logs": terminal.logs_body,
+    }[kind]
+    terminal.print_renderable(terminal.render_fleet(result, body))
+
+
+def hosts(opts: Options, check: bool) -> None:
+    """``dozor hosts``: the inventory, optionally with a reachability check."""
+    import asyncio
+
+    from rich.table import Table
+
+    from dozor.cli.context import Exit, fail, open_fleet
+    from dozor.inventory.selector import UnknownHostError
+    from dozor.render import terminal
+
+    fleet = open_fleet(opts)
+    try:
+        chosen = fleet.select(opts.host)
+    except UnknownHostError as exc:
+        raise fail(str(exc)) from None
+    reach: dict[str, Any] = {}
+    if check:
+
+        async def probe() -> Any:
+            async with fleet:
+                return await fleet.check(opts.host)
+
+        reach = {r.host: r for r in asyncio.run(probe()).hosts}
+    if opts.json:
+        rows = []
+        for h in chosen:
+            row = h.model_dump(mode="json", include={"name", "address", "port", "user", "tags", "groups", "read_only"})
+            row["projects"] = [p.model_dump(mode="json") for p in h.projects]
+            if check:
+                r = reach[h.name]
+                row["reachable"] = r.ok
+                row["status"] = r.status.value
+                row["reason"] = r.reason
+                row["latency"] = round(r.duration, 3)
+            rows.append(row)
+        import json
+
+        print(json.dumps({"source": fleet.inventory.source, "hosts": rows}, indent=2))
+    else:
+        t = Table(
+            box=None,
+            pad_edge=False,
+            header_style="dim",
+            title=f"inventory: {fleet.inventory.source}",
+            title_justify="left",
+            title_style="dim",
+        )
+        cols = ["host", "address", "groups/tags", "projects"] + (["reachable"] if check else [])
+        for c in cols:
+            t.add_column(c)
+        for h in chosen:
+            addr = h.address if h.is_local else f"{h.user + '@' if h.user else ''}{h.address}:{h.port or 22}"
+            labels = " ".join(f"@{g}" for g in [*h.groups, *h.tags])
+            projects = ", ".join(f"{p.name}({len(p.services)})" if p.services else p.name for p in h.projects)
+            row = [h.name + (" [ro]" if h.read_only else ""), addr, labels, projects or "(discover)"]
+            if check:
+                r = reach[h.name]
+                row.append(f"yes {r.duration * 1000:.0f} ms" if r.ok else f"{r.status.value}: {r.reason}")
+            t.add_row(*(terminal.clean(x) for x in row))
+        terminal.print_renderable(t)
+    if check and any(not r.ok for r in reach.values()):
+        raise SystemExit(int(Exit.HOSTS_FAILED))

@@ -1,0 +1,214 @@
+"""Terminal renderers (rich). Data never imports this; untrusted text goes through ``clean``."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import Any
+
+from rich.console import Console, Group, RenderableType
+from rich.table import Table
+from rich.text import Text
+
+from dozor.outcome import HostResult, HostStatus
+from dozor.runner.fleet_result import FleetResult
+from dozor.security.safetext import strip_control
+
+STATUS_STYLE = {
+    HostStatus.OK: "green",
+    HostStatus.DOCKER_UNAVAILABLE: "yellow",
+    HostStatus.REFUSED: "yellow",
+}
+
+
+def clean(text: object, limit: int = 300) -> Text:
+    """Untrusted text as a rich ``Text`` (no markup parsing), control characters stripped."""
+    s = strip_control(str(text))
+    if len(s) > limit:
+        s = s[: limit - 1] + "…"
+    return Text(s)
+
+
+def human_bytes(n: float | None) -> str:
+    """1536 → ``1.5 KiB``."""
+    if n is None:
+        return "-"
+    for unit in ("B", "KiB", "MiB", "GiB", "TiB"):
+        if abs(n) < 1024 or unit == "TiB":
+            return f"{n:.0f} {unit}" if unit == "B" else f"{n:.1f} {unit}"
+        n /= 1024
+    return str(n)
+
+
+def human_duration(seconds: float | None) -> str:
+    """3725 → ``1h2m``."""
+    if seconds is None:
+        return "-"
+    s = int(seconds)
+    if s < 60:
+        return f"{s}s"
+    if s < 3600:
+        return f"{s // 60}m{s % 60:02d}s"
+    if s < 86400:
+        return f"{s // 3600}h{(s % 3600) // 60:02d}m"
+    return f"{s // 86400}d{(s % 86400) // 3600:02d}h"
+
+
+def host_header(r: HostResult[Any]) -> Text:
+    """``web1  ok  0.21s`` or ``dead  unreachable  connection refused…``."""
+    t = Text()
+    t.append(r.host, style="bold")
+    t.append("  ")
+    t.append(r.status.value, style=STATUS_STYLE.get(r.status, "bold red"))
+    t.append(f"  {r.duration:.2f}s", style="dim")
+    if r.reason:
+        t.append("  ")
+        t.append_text(clean(r.reason, 500))
+    return t
+
+
+def render_fleet(result: FleetResult[Any], body: Callable[[Any], RenderableType | None]) -> Group:
+    """One header per host, its body when it answered, and the coverage line."""
+    parts: list[RenderableType] = []
+    for r in result.hosts:
+        parts.append(host_header(r))
+        if r.ok and r.data is not None:
+            b = body(r.data)
+            if b is not None:
+                parts.append(b)
+        parts.append(Text(""))
+    parts.append(Text(f"{result.coverage} in {result.duration:.2f}s", style="dim"))
+    return Group(*parts)
+
+
+def _state_text(state: str, health: str | None, exit_code: int | None, oom: bool, missing: bool) -> Text:
+    if missing:
+        return Text("missing", style="bold red")
+    style = "green" if state == "running" else "red" if state in ("exited", "dead", "restarting") else "yellow"
+    t = Text(state, style=style)
+    if state != "running" and exit_code not in (None, 0):
+        t.append(f" ({exit_code})", style=style)
+    if oom:
+        t.append(" OOM", style="bold red")
+    if health:
+        t.append(f" {health}", style="green" if health == "healthy" else "red" if health == "unhealthy" else "yellow")
+    return t
+
+
+def status_body(data: Any) -> RenderableType:
+    """The services of one host as a table."""
+    from dozor.collectors.status import uptime_seconds
+
+    now = datetime.now(UTC)
+    table = Table(box=None, pad_edge=False, show_edge=False, header_style="dim")
+    for col in ("project", "service", "container", "state", "restarts", "uptime", "image", "ports"):
+        table.add_column(col)
+    if not data.services:
+        return Text("  no compose containers", style="dim")
+    for s in data.services:
+        if s.missing or not s.containers:
+            table.add_row(
+                clean(s.project),
+                clean(s.service or "-"),
+                "-",
+                _state_text("", None, None, False, True),
+                "-",
+                "-",
+                "-",
+                "-",
+            )
+            continue
+        for c in s.containers:
+            ports = ", ".join(
+                f"{p.host_ip or '*'}:{p.host_port}->{p.container_port}/{p.protocol}"
+                if p.host_port
+                else f"{p.container_port}/{p.protocol}"
+                for p in c.ports
+            )
+            table.add_row(
+                clean(s.project),
+                clean(s.service or "-"),
+                clean(c.name),
+                _state_text(c.state.value, c.health.value if c.health else None, c.exit_code, c.oom_killed, False),
+                str(c.restart_count),
+                human_duration(uptime_seconds(c, now)),
+                clean(c.image, 60),
+                clean(ports or "-", 80),
+            )
+    return table
+
+
+def print_renderable(obj: RenderableType, console: Console | None = None) -> None:
+    """Print to stdout (a plain console when not a terminal)."""
+    (console or Console(highlight=False)).print(obj)
+
+
+def resources_body(data: Any) -> RenderableType:
+    """Host figures on one line, then a table of containers and one of disks."""
+    parts: list[RenderableType] = []
+    line = Text("  ")
+    if data.cpus:
+        line.append(f"cpus {data.cpus}  ")
+    if data.load:
+        line.append(f"load {data.load.load1:.2f} {data.load.load5:.2f} {data.load.load15:.2f}  ")
+    if data.memory:
+        m = data.memory
+        style = "red" if m.used_percent >= 90 else ""
+        line.append(f"mem {human_bytes(m.used)}/{human_bytes(m.total)} ({m.used_percent:.0f}%)  ", style=style)
+    if data.swap and data.swap.total:
+        line.append(f"swap {human_bytes(data.swap.used)}/{human_bytes(data.swap.total)}")
+    parts.append(line)
+    if data.disks:
+        t = Table(box=None, pad_edge=False, header_style="dim")
+        for col in ("mount", "filesystem", "size", "used", "avail", "use%"):
+            t.add_column(col)
+        for d in data.disks:
+            style = "red" if d.use_percent >= 95 else "yellow" if d.use_percent >= 85 else ""
+            t.add_row(
+                clean(d.mount),
+                clean(d.filesystem),
+                human_bytes(d.size),
+                human_bytes(d.used),
+                human_bytes(d.available),
+                Text(f"{d.use_percent:.0f}%", style=style),
+            )
+        parts.append(t)
+    if data.containers:
+        t = Table(box=None, pad_edge=False, header_style="dim")
+        for col in ("container", "cpu%", "mem", "limit", "mem%"):
+            t.add_column(col)
+        for c in data.containers:
+            t.add_row(
+                clean(c.name),
+                "-" if c.cpu_percent is None else f"{c.cpu_percent:.1f}",
+                human_bytes(c.mem_usage),
+                human_bytes(c.mem_limit),
+                "-" if c.mem_percent is None else f"{c.mem_percent:.1f}",
+            )
+        parts.append(t)
+    if data.docker_error:
+        parts.append(Text("  docker: ", style="yellow") + clean(data.docker_error))
+    for name, err in data.section_errors.items():
+        parts.append(Text(f"  {name}: ", style="yellow") + clean(err))
+    return Group(*parts)
+
+
+def logs_body(data: Any) -> RenderableType | None:
+    """Log lines of one host, untrusted text cleaned, with counts."""
+    if not data.found or data.logs is None:
+        return Text(f"  {data.service}: no container on this host", style="dim")
+    lg = data.logs
+    parts: list[RenderableType] = []
+    for line in lg.lines:
+        t = Text("  ")
+        if line.timestamp:
+            t.append(line.timestamp.strftime("%Y-%m-%d %H:%M:%S "), style="dim")
+        t.append_text(clean(line.text, 2000))
+        parts.append(t)
+    summary = f"  {lg.container_name}: {len(lg.lines)} lines shown"
+    if lg.filtered and lg.total_lines is not None:
+        summary += f", {lg.matched_lines} of {lg.total_lines} matched"
+    if lg.truncated:
+        summary += ", older lines cut by the size cap"
+    parts.append(Text(summary, style="dim"))
+    return Group(*parts)
