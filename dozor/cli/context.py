@@ -89,7 +89,10 @@ def run_fleet(opts: Options, job: Callable[[Fleet], Awaitable[T]], *, label: str
                     return await job(fleet)
             return await job(fleet)
 
-    return asyncio.run(main())
+    try:
+        return asyncio.run(main())
+    except ValueError as exc:  # the API's contract: ValueError = a bad argument (selector, name, regex...)
+        raise fail(str(exc)) from None
 
 
 def _stderr() -> Any:
