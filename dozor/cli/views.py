@@ -58,6 +58,8 @@ def hosts(opts: Options, check: bool) -> None:
                 row["status"] = r.status.value
                 row["reason"] = r.reason
                 row["latency"] = round(r.duration, 3)
+                row["docker"] = r.data.docker_version if r.ok else None
+                row["compose"] = r.data.compose if r.ok else None
             rows.append(row)
         import json
 
@@ -76,12 +78,17 @@ def hosts(opts: Options, check: bool) -> None:
             t.add_column(c)
         for h in chosen:
             addr = h.address if h.is_local else f"{h.user + '@' if h.user else ''}{h.address}:{h.port or 22}"
-            labels = " ".join(f"@{g}" for g in [*h.groups, *h.tags])
+            labels = " ".join(f"@{g}" for g in dict.fromkeys([*h.groups, *h.tags]))
             projects = ", ".join(f"{p.name}({len(p.services)})" if p.services else p.name for p in h.projects)
             row = [h.name + (" [ro]" if h.read_only else ""), addr, labels, projects or "(discover)"]
             if check:
                 r = reach[h.name]
-                row.append(f"yes {r.duration * 1000:.0f} ms" if r.ok else f"{r.status.value}: {r.reason}")
+                if r.ok:
+                    d = r.data
+                    compose = f"compose {d.compose} {d.compose_version}" if d.compose else "no compose"
+                    row.append(f"yes {r.duration * 1000:.0f} ms, docker {d.docker_version}, {compose}")
+                else:
+                    row.append(f"{r.status.value}: {r.reason}")
             t.add_row(*(terminal.clean(x) for x in row))
         terminal.print_renderable(t)
     if check and any(not r.ok for r in reach.values()):

@@ -129,6 +129,7 @@ def test_hosts_check(fleet: Any) -> None:
     rows = {h["name"]: h for h in json.loads(r.stdout)["hosts"]}
     assert rows["web1"]["reachable"] is True and rows["dead"]["reachable"] is False
     assert rows["web2"]["tags"] == ["web", "us"]
+    assert rows["db1"]["compose"] == "v1" and rows["db1"]["docker"]
 
 
 def test_bad_inventory_names_file_and_key(fleet: Any, tmp_path: Path) -> None:
