@@ -15,9 +15,8 @@ from dozor.inventory.models import ResolvedHost
 from dozor.inventory.selector import UnknownHostError
 from dozor.mcp.shape import cap_text, redact, structured
 from dozor.mcp.state import ServerState
-from dozor.runner.fleet_result import FleetResult
 
-T = TypeVar("T")
+R = TypeVar("R")
 
 
 def server_state(ctx: Context) -> ServerState:
@@ -25,8 +24,11 @@ def server_state(ctx: Context) -> ServerState:
     return ctx.request_context.lifespan_context
 
 
-async def fleet_call(ctx: Context, job: Callable[[Fleet], Awaitable[FleetResult[T]]]) -> FleetResult[T]:
-    """Run a fleet fan-out with progress notifications; bad selectors and arguments become ``ToolError``."""
+async def fleet_call(ctx: Context, job: Callable[[Fleet], Awaitable[R]]) -> R:
+    """Run a fleet fan-out with progress notifications; bad selectors and arguments become ``ToolError``.
+
+    ``job`` returns a ``FleetResult`` or a ``FleetReport``: anything with per-host ``hosts``.
+    """
     state = server_state(ctx)
 
     async def progress(done: int, total: int, host: str) -> None:
@@ -38,7 +40,7 @@ async def fleet_call(ctx: Context, job: Callable[[Fleet], Awaitable[FleetResult[
         raise ToolError(str(exc)) from None
     except ValueError as exc:  # the collectors' argument checks
         raise ToolError(f"invalid argument: {exc}") from None
-    state.record(result)
+    state.record(getattr(result, "operation", None) or getattr(result, "mode", "call"), result.hosts)
     return result
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib
 import importlib.util
+import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
@@ -15,6 +16,8 @@ from dozor import __version__
 from dozor.inventory.loader import load_inventory
 from dozor.mcp.registry import TOOLS, Kind, ToolSpec
 from dozor.mcp.state import FleetHolder, ServerState
+
+log = logging.getLogger(__name__)
 
 TOOL_MODULES = (
     "dozor.mcp.tools_read",
@@ -44,8 +47,13 @@ def annotations(spec: ToolSpec) -> ToolAnnotations:
 def offered_tools(*, read_only: bool) -> list[ToolSpec]:
     """The tools this build offers: capability present, mutating ones dropped in read-only mode."""
     for module in TOOL_MODULES:
-        if importlib.util.find_spec(module) is not None:
+        if importlib.util.find_spec(module) is None:
+            continue
+        try:
             importlib.import_module(module)
+        except ImportError as exc:
+            # A capability half-landed in the tree must not take the other tools down with it.
+            log.warning("MCP tools in %s not offered: %s", module, exc)
     return [t for t in TOOLS if t.available() and not (read_only and t.kind is Kind.MUTATE)]
 
 

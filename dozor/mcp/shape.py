@@ -36,7 +36,7 @@ def redact(text: str) -> str:
     return fn(text) if fn is not None else text
 
 
-def fence(text: str, *, source: str) -> str:
+def fence(text: str, *, source: str, max_chars: int = TEXT_CAP // 2) -> str:
     """Mark untrusted text (log lines, command output) as data, naming where it came from.
 
     Uses ``dozor.security.safetext.fence`` when it exists; until then strips control characters
@@ -44,8 +44,8 @@ def fence(text: str, *, source: str) -> str:
     """
     fn = _optional("dozor.security.safetext", "fence")
     if fn is not None:
-        return fn(text, source=source)
-    clean = _CONTROL.sub("", text)
+        return fn(text, source=source, max_chars=max_chars)
+    clean = _CONTROL.sub("", text)[-max_chars:]
     ticks = "`" * max(3, _longest_backtick_run(clean) + 1)
     return f"{ticks}untrusted-data source={source}\n{clean}\n{ticks}"
 

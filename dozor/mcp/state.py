@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import copy
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -14,7 +15,6 @@ from dozor.fleet import Fleet
 from dozor.inventory.models import Inventory
 from dozor.outcome import HostStatus
 from dozor.runner.fanout import Progress
-from dozor.runner.fleet_result import FleetResult
 
 
 class Reachability(BaseModel):
@@ -44,11 +44,11 @@ class ServerState:
         view.progress = progress
         return view
 
-    def record(self, result: FleetResult[Any]) -> None:
-        """Remember each host's outcome for ``fleet_hosts``."""
+    def record(self, operation: str, hosts: Iterable[Any]) -> None:
+        """Remember each host's outcome (items with ``host``, ``status``, ``reason``) for ``fleet_hosts``."""
         now = datetime.now(UTC)
-        for h in result.hosts:
-            self.seen[h.host] = Reachability(status=h.status, reason=h.reason, at=now, operation=result.operation)
+        for h in hosts:
+            self.seen[h.host] = Reachability(status=h.status, reason=h.reason, at=now, operation=operation)
 
 
 class FleetHolder:

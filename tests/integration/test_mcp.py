@@ -1,0 +1,330 @@
+"""The MCP server driven by real MCP clients against the real test fleet: stdio, streamable HTTP, SSE, Inspector."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx2
+import pytest
+from mcp import Client, StdioServerParameters
+from mcp.client.streamable_http import streamable_http_client
+from mcp.server.mcpserver import Context
+from mcp.shared._httpx_utils import create_mcp_http_client
+
+pytestmark = [pytest.mark.integration, pytest.mark.filterwarnings("ignore::DeprecationWarning")]
+
+ROOT = Path(__file__).resolve().parents[2]
+DOZOR = str(Path(sys.executable).with_name("dozor"))
+TOKEN = "test-token-0123456789abcdef"
+
+
+def _env(fleet: Any, **extra: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("DOZOR_")}
+    return {**env, "DOZOR_INVENTORY": fleet.inventory, "NO_COLOR": "1", **extra}
+
+
+def _stdio(fleet: Any) -> Client:
+    params = StdioServerParameters(command=sys.executable, args=["-m", "dozor.mcp_server"], env=_env(fleet), cwd=ROOT)
+    return Client(params, read_timeout_seconds=90)
+
+
+def _hosts(result: Any) -> dict[str, dict[str, Any]]:
+    assert not result.is_error, result.content[0].text
+    return {h["host"]: h for h in result.structured_content["hosts"]}
+
+
+def _connects(hosts_result: Any) -> dict[str, int]:
+    return {h["name"]: h["connections_opened"] for h in hosts_result.structured_content["hosts"]}
+
+
+# -- stdio -----------------------------------------------------------------------------------------
+
+
+async def test_stdio_read_tools_selectors_errors_and_connection_reuse(fleet: Any) -> None:
+    progress: list[tuple[float, float | None]] = []
+
+    async def on_progress(done: float, total: float | None, message: str | None) -> None:
+        progress.append((done, total))
+
+    async with _stdio(fleet) as c:
+        names = {t.name for t in (await c.list_tools()).tools}
+        assert {"fleet_hosts", "server_status", "server_logs"} <= names
+
+        before = await c.call_tool("fleet_hosts", {})
+        assert _connects(before) == dict.fromkeys(["web1", "web2", "db1", "dead", "blackhole"], 0)
+
+        t0 = time.monotonic()
+        first = await c.call_tool("server_status", {"host": "web1"})
+        t1 = time.monotonic()
+        second = await c.call_tool("server_status", {"host": "web1"})
+        t2 = time.monotonic()
+        print(
+            f"\nserver_status host=web1 over stdio: first {1000 * (t1 - t0):.0f} ms, second {1000 * (t2 - t1):.0f} ms"
+        )
+        assert list(_hosts(first)) == ["web1"] and _hosts(first)["web1"]["status"] == "ok"
+        assert _hosts(second)["web1"]["status"] == "ok"
+        assert "web1" in first.content[0].text
+
+        after = await c.call_tool("fleet_hosts", {"host": "web1"})
+        assert _connects(after) == {"web1": 1}, "the second call must reuse the pooled SSH connection"
+        web1 = after.structured_content["hosts"][0]
+        assert web1["last_seen"]["status"] == "ok" and web1["commands_run"] >= 2
+
+        group = await c.call_tool("server_status", {"host": "@web"})
+        assert list(_hosts(group)) == ["web1", "web2"]
+
+        whole = await c.call_tool("server_status", {}, progress_callback=on_progress)
+        hosts = _hosts(whole)
+        assert list(hosts) == ["web1", "web2", "db1", "dead", "blackhole"]
+        assert hosts["dead"]["status"] == "unreachable" and hosts["blackhole"]["status"] == "timeout"
+        assert "3 of 5 hosts answered" in whole.content[0].text
+        assert progress and progress[-1] == (5, 5)
+
+        unknown = await c.call_tool("server_status", {"host": "wbe1"})
+        assert unknown.is_error
+        assert "unknown host 'wbe1'" in unknown.content[0].text and "web1" in unknown.content[0].text
+
+        logs = await c.call_tool("server_logs", {"service": "web", "host": "web1", "lines": 5})
+        got = _hosts(logs)["web1"]["data"]["logs"]
+        assert 0 < len(got["lines"]) <= 5
+        assert "```untrusted-data" in logs.content[0].text or "untrusted" in logs.content[0].text.lower()
+
+        bad = await c.call_tool("server_logs", {"service": "web", "host": "web1", "lines": 100000})
+        assert bad.is_error
+
+        final = await c.call_tool("fleet_hosts", {})
+        assert _connects(final)["web1"] == 1 and _connects(final)["web2"] == 1
+
+
+async def test_dozor_serve_stdio_entry_point(fleet: Any) -> None:
+    params = StdioServerParameters(command=DOZOR, args=["serve"], env=_env(fleet), cwd=ROOT)
+    async with Client(params, read_timeout_seconds=60) as c:
+        r = await c.call_tool("server_status", {"host": "db1"})
+        assert _hosts(r)["db1"]["status"] == "ok"
+
+
+async def test_mutating_tools_need_one_explicit_writable_host(fleet: Any, tmp_path: Path) -> None:
+    """The guard every mutating tool uses: no host, several hosts and read-only hosts are refused."""
+    from dozor.mcp.calls import one_host_to_change
+    from dozor.mcp.server import build_server
+
+    inv = tmp_path / "fleet.toml"
+    inv.write_text(Path(fleet.inventory).read_text().replace("[hosts.db1]\n", "[hosts.db1]\nread_only = true\n"))
+    server = build_server(inventory=str(inv))
+
+    async def probe_change(ctx: Context, host: str | None = None) -> str:
+        return one_host_to_change(ctx, host, "restart").name
+
+    server.add_tool(probe_change)
+    async with Client(server) as c:
+        for host, expect in [
+            (None, "needs an explicit host"),
+            ("@web", "matches 2 (web1, web2)"),
+            ("*", "matches 5"),
+            ("db1", "read-only"),
+            ("wbe1", "did you mean web1"),
+        ]:
+            r = await c.call_tool("probe_change", {} if host is None else {"host": host})
+            assert r.is_error and expect in r.content[0].text, (host, r.content[0].text)
+        ok = await c.call_tool("probe_change", {"host": "web2"})
+        assert not ok.is_error and ok.content[0].text == "web2"
+        tools = {t.name: t for t in (await c.list_tools()).tools}
+        for name, t in tools.items():
+            if name in ("server_restart", "server_deploy", "server_prune"):
+                assert t.annotations.destructive_hint is True
+                r = await c.call_tool(name, {"host": "@web", **_mutating_args(name)})
+                assert r.is_error and "exactly one host" in r.content[0].text
+
+
+def _mutating_args(name: str) -> dict[str, Any]:
+    return {"server_restart": {"service": "web"}, "server_deploy": {"project": "shop"}}.get(name, {})
+
+
+async def test_read_only_server_has_no_mutating_tools(fleet: Any) -> None:
+    from dozor.mcp.server import build_server
+
+    async with Client(build_server(inventory=fleet.inventory, read_only=True)) as c:
+        tools = (await c.list_tools()).tools
+    assert tools and not [t.name for t in tools if t.annotations.destructive_hint]
+    assert all(t.annotations.read_only_hint for t in tools if t.name.startswith(("fleet_", "server_status")))
+
+
+# -- streamable HTTP --------------------------------------------------------------------------------
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _wait_listening(proc: subprocess.Popen[str], port: int, timeout: float = 30) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise AssertionError(f"server exited {proc.returncode}: {proc.stderr.read() if proc.stderr else ''}")
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+            return
+        except OSError:
+            time.sleep(0.1)
+    raise AssertionError("server did not start listening")
+
+
+def _start(fleet: Any, argv: list[str], port: int) -> Iterator[str]:
+    proc = subprocess.Popen(
+        argv,
+        env=_env(fleet, DOZOR_MCP_TOKEN=TOKEN),
+        cwd=ROOT,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        _wait_listening(proc, port)
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+
+
+@pytest.fixture(scope="module")
+def http_server(fleet: Any) -> Iterator[str]:
+    port = _free_port()
+    yield from _start(fleet, [DOZOR, "serve", "--http", "--port", str(port)], port)
+
+
+def _http_client(base: str, token: str = TOKEN) -> Client:
+    http = create_mcp_http_client(headers={"Authorization": f"Bearer {token}"})
+    return Client(streamable_http_client(f"{base}/mcp", http_client=http), read_timeout_seconds=90)
+
+
+async def test_http_tools_and_pool_shared_across_sessions(http_server: str) -> None:
+    async with _http_client(http_server) as c:
+        names = {t.name for t in (await c.list_tools()).tools}
+        assert {"fleet_hosts", "server_status", "server_logs"} <= names
+        t0 = time.monotonic()
+        r = await c.call_tool("server_status", {"host": "@web"})
+        t1 = time.monotonic()
+        assert list(_hosts(r)) == ["web1", "web2"]
+        unknown = await c.call_tool("server_status", {"host": "@webb"})
+        assert unknown.is_error and "@web" in unknown.content[0].text
+    async with _http_client(http_server) as c:  # a second session: same lifespan, same pool
+        t2 = time.monotonic()
+        r = await c.call_tool("server_status", {"host": "web1"})
+        t3 = time.monotonic()
+        assert _hosts(r)["web1"]["status"] == "ok"
+        print(f"\nHTTP: @web first {1000 * (t1 - t0):.0f} ms; web1 in a new session {1000 * (t3 - t2):.0f} ms")
+        hosts = await c.call_tool("fleet_hosts", {"host": "@web"})
+        assert _connects(hosts) == {"web1": 1, "web2": 1}
+
+
+def _init_body() -> dict[str, Any]:
+    return {
+        "jsonrpc": "2.0",
+        "id": 1,
+        "method": "initialize",
+        "params": {"protocolVersion": "2025-06-18", "capabilities": {}, "clientInfo": {"name": "t", "version": "0"}},
+    }
+
+
+@pytest.mark.parametrize(
+    ("headers", "status"),
+    [
+        ({}, 401),
+        ({"Authorization": "Bearer wrong-token-wrong-token"}, 401),
+        ({"Authorization": f"Bearer {TOKEN}", "Host": "evil.example:80"}, 421),
+        ({"Authorization": f"Bearer {TOKEN}", "Origin": "http://evil.example"}, 403),
+        ({"Authorization": f"Bearer {TOKEN}"}, 200),
+    ],
+    ids=["no-token", "bad-token", "bad-host", "bad-origin", "good"],
+)
+def test_http_auth_and_dns_rebinding_checks(http_server: str, headers: dict[str, str], status: int) -> None:
+    base = {"Content-Type": "application/json", "Accept": "application/json, text/event-stream"}
+    with httpx2.Client(timeout=10) as http:
+        r = http.post(f"{http_server}/mcp", json=_init_body(), headers={**base, **headers})
+    assert r.status_code == status, r.text
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [[DOZOR, "serve", "--http"], [sys.executable, "-m", "dozor.mcp_server_sse"]],
+    ids=["http", "sse"],
+)
+def test_http_and_sse_refuse_to_start_without_a_token(fleet: Any, argv: list[str]) -> None:
+    r = subprocess.run(
+        [*argv, "--port", str(_free_port())],
+        env=_env(fleet),
+        capture_output=True,
+        text=True,
+        timeout=30,
+        stdin=subprocess.DEVNULL,
+    )
+    assert r.returncode == 2 and "DOZOR_MCP_TOKEN" in r.stderr, r.stderr
+
+
+async def test_sse_transport_with_token(fleet: Any) -> None:
+    from mcp.client.sse import sse_client
+
+    port = _free_port()
+    for base in _start(fleet, [sys.executable, "-m", "dozor.mcp_server_sse", "--port", str(port)], port):
+        with httpx2.Client(timeout=5) as http:
+            assert http.get(f"{base}/sse").status_code == 401
+        transport = sse_client(f"{base}/sse", headers={"Authorization": f"Bearer {TOKEN}"})
+        async with Client(transport, read_timeout_seconds=60) as c:
+            r = await c.call_tool("server_status", {"host": "web2"})
+            assert _hosts(r)["web2"]["status"] == "ok"
+
+
+# -- MCP Inspector (a client written by someone else) ------------------------------------------------
+
+
+def _npx() -> str:
+    npx = shutil.which("npx")
+    if npx is None:
+        if os.environ.get("CI", "").lower() in ("1", "true", "yes"):
+            pytest.fail("npx (Node 20) is required for the MCP Inspector test in CI", pytrace=False)
+        pytest.skip("npx not found: install Node 20 to run the MCP Inspector test")
+    return npx
+
+
+def _inspector(fleet: Any, *method: str) -> Any:
+    argv = [
+        _npx(),
+        "-y",
+        "@modelcontextprotocol/inspector@0.15.0",
+        "--cli",
+        "-e",
+        f"DOZOR_INVENTORY={fleet.inventory}",
+        DOZOR,
+        "serve",
+        "--method",
+        *method,
+    ]
+    r = subprocess.run(
+        argv, capture_output=True, text=True, timeout=240, cwd=ROOT, stdin=subprocess.DEVNULL, env=_env(fleet)
+    )
+    assert r.returncode == 0, f"inspector failed ({r.returncode}):\n{r.stdout}\n{r.stderr}"
+    return json.loads(r.stdout)
+
+
+def test_mcp_inspector_cli_lists_and_calls_tools(fleet: Any) -> None:
+    listed = _inspector(fleet, "tools/list")
+    assert {"fleet_hosts", "server_status", "server_logs"} <= {t["name"] for t in listed["tools"]}
+    called = _inspector(fleet, "tools/call", "--tool-name", "server_status", "--tool-arg", "host=web1")
+    assert not called.get("isError")
+    assert [h["host"] for h in called["structuredContent"]["hosts"]] == ["web1"]
+    assert called["structuredContent"]["hosts"][0]["status"] == "ok"
