@@ -1,0 +1,95 @@
+"""Diagnosis on the real test fleet: every planted fault named with host, service and evidence; healthy = silent."""
+
+from __future__ import annotations
+
+import pytest
+
+from dozor.fleet import Fleet
+from dozor.report.alerts import AlertCode, Severity
+from dozor.report.models import FleetReport, ReportExit
+from dozor.report.render_ai import estimate_tokens
+
+pytestmark = pytest.mark.integration
+
+HEALTHY = [("web1", "web"), ("web2", "web"), ("db1", "db-ok")]
+
+
+@pytest.fixture
+async def report(fleet) -> FleetReport:
+    async with Fleet.load(fleet.inventory) as f:
+        return await f.diagnose()
+
+
+def one(report: FleetReport, host: str, service: str | None, code: AlertCode):
+    found = [a for a in report.alerts if a.host == host and a.service == service and a.code is code]
+    assert found, f"no {code.value} alert for {host} {service}: " + "; ".join(a.key for a in report.alerts)
+    return found[0]
+
+
+async def test_every_planted_fault_is_named(report):
+    crash = one(report, "web1", "worker", AlertCode.CRASH_LOOP)
+    assert crash.severity is Severity.CRITICAL and "restarts" in crash.evidence and "exit 1" in crash.evidence
+    assert crash.count >= 2 and crash.last_seen is not None
+
+    api = one(report, "web2", "api", AlertCode.UNHEALTHY)
+    assert api.severity is Severity.CRITICAL and "healthcheck failing" in api.evidence
+
+    cache = one(report, "web2", "cache", AlertCode.SERVICE_MISSING)
+    assert "declared" in cache.evidence
+
+    oom = one(report, "db1", "db", AlertCode.OOM_KILLED)
+    assert oom.severity is Severity.CRITICAL and "137" in oom.evidence and "not running" in oom.evidence
+    # the postgres auth failure read from the db's logs, as its own alert and as evidence of the OOM alert
+    auth = [a for a in report.alerts if a.host == "db1" and a.service == "db" and a.code is AlertCode.LOG_PATTERN
+            and a.subject and "auth" in a.subject and "postgres" in a.subject]
+    assert auth and auth[0].count >= 2 and "password authentication failed" in (auth[0].excerpt or "")
+    assert "postgres" in oom.evidence and "auth" in oom.evidence
+
+    for host, status in (("dead", "unreachable"), ("blackhole", "timeout")):
+        down = one(report, host, None, AlertCode.HOST_UNREACHABLE)
+        assert down.severity is Severity.CRITICAL and status in down.title
+
+    backup = one(report, "db1", "backup", AlertCode.CONTAINER_STOPPED)
+    assert backup.severity is Severity.WARNING and "exit 0" in backup.evidence
+
+    assert report.coverage == "3 of 5 hosts answered"
+    assert report.needs_attention and report.exit_code == ReportExit.CRITICAL
+
+
+async def test_healthy_services_raise_no_alert(report):
+    for host, service in HEALTHY:
+        assert [a.key for a in report.alerts if a.host == host and a.service == service] == []
+        summary = next(s for s in report.host(host).services if s.service == service)
+        assert summary.state == "running" and summary.health == "healthy"
+    # no host-level resource alert on a test machine with room to spare is expected either
+    assert all(a.service for a in report.alerts if a.host in ("web1", "web2", "db1"))
+
+
+async def test_ai_text_names_every_fault_and_stays_small(report):
+    text = report.to_ai_prompt()
+    for needle in ("web1 shop/worker", "crash-looping", "web2 shop/api", "unhealthy", "web2 shop/cache", "missing",
+                   "db1 data/db", "OOM-killed", "password authentication failed", "dead", "blackhole"):
+        assert needle in text, needle
+    for host, service in HEALTHY:
+        assert f"{host} shop/{service} —" not in text and f"{host} data/{service} —" not in text
+    print(f"\n[AI text for the test fleet: {len(text)} chars ≈ {estimate_tokens(text)} tokens]\n{text}")
+    assert estimate_tokens(text) < 2000
+
+
+async def test_health_is_status_only(fleet):
+    async with Fleet.load(fleet.inventory) as f:
+        quick = await f.health()
+    assert quick.mode == "health"
+    assert all(not h.logs and h.resources is None for h in quick.hosts)
+    one(quick, "web1", "worker", AlertCode.CRASH_LOOP)
+    one(quick, "db1", "db", AlertCode.OOM_KILLED)
+    assert not [a for a in quick.alerts if a.code in (AlertCode.LOG_PATTERN, AlertCode.ERROR_BURST)]
+
+
+async def test_analyze_one_service(fleet):
+    async with Fleet.load(fleet.inventory) as f:
+        rep = await f.analyze("db", "db1", project="data")
+    [host] = rep.hosts
+    [logs] = host.logs
+    assert any("auth" in x.pattern for x in logs.findings)
+    assert any(a.code is AlertCode.LOG_PATTERN for a in rep.alerts)
