@@ -1,6 +1,7 @@
 """``dozor diagnose``, ``health``, ``analyze`` and ``report``: the fleet's problems as one answer.
 
-Exit codes (all four commands): 0 healthy, 1 warnings, 2 critical, 3 hosts unreachable (critical wins
+Output: rich tables on a terminal; the bounded AI text when piped or with ``--ai``; JSON with the root
+``--json``. Exit codes (all four commands): 0 healthy, 1 warnings, 2 critical, 3 hosts unreachable (critical wins
 over unreachable). ``dozor report`` adds what is new / resolved since its previous run.
 """
 

@@ -44,7 +44,7 @@ def render_terminal(report: FleetReport) -> RenderableType:
             t.add_column(col, overflow="fold")
         for a in report.alerts:
             t.add_row(Text(a.severity.value, style=SEVERITY_STYLE[a.severity.value]), _t(a.where, 60),
-                      _t(a.title, 80), _t(a.evidence, 160), Text(ts(a.last_seen) if a.last_seen else "-"))
+                      _t(a.title, 80), _t(a.evidence, 320), Text(ts(a.last_seen) if a.last_seen else "-"))
         parts.append(t)
     for x in report.correlations:
         parts.append(_t(f"↔ {x.title}: {', '.join(x.hosts)}", 300, "cyan"))
