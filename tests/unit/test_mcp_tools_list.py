@@ -1,0 +1,75 @@
+"""Snapshot of the MCP ``tools/list``: names, descriptions, annotations and input schemas change only on purpose.
+
+On a difference the test prints a unified diff. Regenerate after a reviewed change with
+``DOZOR_UPDATE_SNAPSHOTS=1 pytest tests/unit/test_mcp_tools_list.py``.
+"""
+
+from __future__ import annotations
+
+import difflib
+import json
+import os
+from pathlib import Path
+from typing import Any
+
+import pytest
+from mcp import Client
+
+from dozor.mcp.server import build_server
+
+pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
+
+SNAPSHOT = Path(__file__).resolve().parents[1] / "fixtures" / "mcp" / "tools_list.json"
+
+
+async def _listing(tmp_path: Path, read_only: bool = False) -> list[dict[str, Any]]:
+    inv = tmp_path / "fleet.toml"
+    inv.write_text('[hosts.here]\naddress = "local"\n')
+    async with Client(build_server(inventory=str(inv), read_only=read_only)) as c:
+        tools = (await c.list_tools()).tools
+    return [
+        {
+            "name": t.name,
+            "description": t.description,
+            "annotations": t.annotations.model_dump(mode="json", by_alias=True, exclude_none=True)
+            if t.annotations
+            else None,
+            "inputSchema": t.input_schema,
+        }
+        for t in sorted(tools, key=lambda t: t.name)
+    ]
+
+
+async def test_tools_list_matches_snapshot(tmp_path: Path) -> None:
+    current = json.dumps(await _listing(tmp_path), indent=2, sort_keys=True) + "\n"
+    if os.environ.get("DOZOR_UPDATE_SNAPSHOTS") == "1":
+        SNAPSHOT.parent.mkdir(parents=True, exist_ok=True)
+        SNAPSHOT.write_text(current)
+    expected = SNAPSHOT.read_text() if SNAPSHOT.exists() else ""
+    if current != expected:
+        diff = "".join(
+            difflib.unified_diff(
+                expected.splitlines(keepends=True), current.splitlines(keepends=True), str(SNAPSHOT), "tools/list now"
+            )
+        )
+        print(diff)
+        pytest.fail(
+            "MCP tools/list changed (diff above). Review it; if intended, regenerate with DOZOR_UPDATE_SNAPSHOTS=1.",
+            pytrace=False,
+        )
+
+
+async def test_names_and_descriptions_are_static_and_annotated(tmp_path: Path) -> None:
+    tools = await _listing(tmp_path)
+    for t in tools:
+        assert t["description"] and len(t["description"]) < 600, t["name"]
+        hints = t["annotations"]
+        assert hints is not None, t["name"]
+        if t["name"] in ("server_restart", "server_deploy", "server_prune"):
+            assert hints.get("destructiveHint") is True and hints.get("readOnlyHint") is False
+        elif t["name"] != "server_exec":
+            assert hints.get("readOnlyHint") is True, t["name"]
+        if t["name"] != "fleet_hosts" and t["name"].startswith("server_") and "host" in t["inputSchema"]["properties"]:
+            assert "@group" in json.dumps(t["inputSchema"]["properties"]["host"])
+    read_only = {t["name"] for t in await _listing(tmp_path, read_only=True)}
+    assert not read_only & {"server_restart", "server_deploy", "server_prune"}
