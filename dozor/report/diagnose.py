@@ -62,8 +62,12 @@ def pick_log_services(
 
 def _summary(s: ServiceState, kind: str | None, result: LogResult) -> ServiceLogSummary:
     stamps = [line.timestamp for line in result.lines if line.timestamp is not None]
-    findings, scanners = analyze_service_lines(((line.timestamp, line.text) for line in result.lines), kind=kind)
-    return ServiceLogSummary(
+    error = None
+    try:
+        findings, scanners = analyze_service_lines(((line.timestamp, line.text) for line in result.lines), kind=kind)
+    except Exception as exc:  # a bug in the analysis must not cost the host its status alerts
+        findings, scanners, error = [], 0, f"log analysis failed: {type(exc).__name__}: {exc}"
+    return ServiceLogSummary(error=error,
         project=s.project, service=s.service or "", kind=kind, scanned_lines=result.total_lines,
         error_lines=result.matched_lines if result.matched_lines is not None else len(result.lines),
         first_seen=min(stamps, default=None), last_seen=max(stamps, default=None),

@@ -130,6 +130,11 @@ def render_ai(report: FleetReport, *, max_tokens: int = 4000) -> str:
     healthy = [h.host for h in report.healthy_hosts]
     if healthy and report.needs_attention:
         tail.append(f"No problems on {len(healthy)} hosts: {_names(healthy)}.")
+    unread = [f"{h.host} {lg.project}/{lg.service} ({_clean(lg.error, 100)})"
+              for h in report.hosts for lg in h.logs if lg.error]
+    if unread:
+        tail.append(f"Logs not analysed ({len(unread)}): " + "; ".join(unread[:5])
+                    + (f"; +{len(unread) - 5} more" if len(unread) > 5 else ""))
     alerts = report.alerts
 
     text = "\n".join(head)
