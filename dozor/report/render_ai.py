@@ -135,6 +135,10 @@ def render_ai(report: FleetReport, *, max_tokens: int = 4000) -> str:
     if unread:
         tail.append(f"Logs not analysed ({len(unread)}): " + "; ".join(unread[:5])
                     + (f"; +{len(unread) - 5} more" if len(unread) > 5 else ""))
+    scans = [f"{h.host} {lg.project}/{lg.service} {lg.scanner_requests}×"
+             for h in report.hosts for lg in h.logs if lg.scanner_requests]
+    if scans:
+        tail.append("Bot-scanner requests (reconnaissance, not application errors): " + ", ".join(scans[:10]))
     alerts = report.alerts
 
     text = "\n".join(head)
