@@ -101,6 +101,13 @@ async def test_stdio_read_tools_selectors_errors_and_connection_reuse(fleet: Any
         bad = await c.call_tool("server_logs", {"service": "web", "host": "web1", "lines": 100000})
         assert bad.is_error
 
+        if "server_exec" in names:
+            ran = await c.call_tool("server_exec", {"command": "docker ps", "host": "@web"})
+            assert {h: v["status"] for h, v in _hosts(ran).items()} == {"web1": "ok", "web2": "ok"}
+            assert "untrusted" in ran.content[0].text.lower()
+            refused = await c.call_tool("server_exec", {"command": "rm -rf /", "host": "web1"})
+            assert _hosts(refused)["web1"]["status"] == "refused" and "rule" in _hosts(refused)["web1"]["reason"]
+
         final = await c.call_tool("fleet_hosts", {})
         assert _connects(final)["web1"] == 1 and _connects(final)["web2"] == 1
 
@@ -138,11 +145,15 @@ async def test_mutating_tools_need_one_explicit_writable_host(fleet: Any, tmp_pa
         ok = await c.call_tool("probe_change", {"host": "web2"})
         assert not ok.is_error and ok.content[0].text == "web2"
         tools = {t.name: t for t in (await c.list_tools()).tools}
-        for name, t in tools.items():
-            if name in ("server_restart", "server_deploy", "server_prune"):
-                assert t.annotations.destructive_hint is True
-                r = await c.call_tool(name, {"host": "@web", **_mutating_args(name)})
-                assert r.is_error and "exactly one host" in r.content[0].text
+        mutating = [n for n in ("server_restart", "server_deploy", "server_prune") if n in tools]
+        for name in mutating:
+            assert tools[name].annotations.destructive_hint is True
+            assert "host" in tools[name].input_schema["required"]
+            r = await c.call_tool(name, _mutating_args(name))
+            assert r.is_error and "host" in r.content[0].text, r.content[0].text
+            for host, expect in [("@web", "exactly one host"), ("*", "matches 5"), ("db1", "read-only")]:
+                r = await c.call_tool(name, {"host": host, **_mutating_args(name)})
+                assert r.is_error and expect in r.content[0].text, (name, host, r.content[0].text)
 
 
 def _mutating_args(name: str) -> dict[str, Any]:

@@ -1,0 +1,250 @@
+"""Operation tools over ``dozor.ops``: restart, deploy, deploy status, prune (one explicit host), validated exec.
+
+Every call is audited by ``dozor.ops`` with the actor ``mcp:<client name>``; refusals made here
+(no host, several hosts, read-only) are audited too before the ``ToolError`` goes back.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Annotated, Any
+
+from mcp.server.mcpserver import Context
+from mcp.server.mcpserver.exceptions import ToolError
+from mcp.types import CallToolResult
+from pydantic import Field
+
+from dozor.inventory.models import ResolvedHost
+from dozor.mcp.calls import answer, fleet_call, one_host_to_change, server_state
+from dozor.mcp.models import FleetOutput
+from dozor.mcp.registry import HostArg, Kind, SingleHostArg, tool
+from dozor.mcp.shape import fence
+from dozor.mcp.text import failure, header, name
+from dozor.ops.action import audit_log_for
+from dozor.ops.audit import mcp_actor
+from dozor.ops.deploy import DeployReport, DeployState
+from dozor.ops.exec import ExecOutput
+from dozor.ops.prune import PruneOptions, PruneReport
+from dozor.ops.restart import RestartResult
+from dozor.runner.fleet_result import FleetResult
+
+NEEDS = ("dozor.ops.api",)
+LOG_TAIL_CHARS = 4000
+
+
+def actor(ctx: Context) -> str:
+    """``mcp:<client name>`` from the client's initialize info."""
+    params = getattr(ctx.session, "client_params", None)
+    info = getattr(params, "client_info", None)
+    return mcp_actor(getattr(info, "name", None))
+
+
+def target(ctx: Context, host: str | None, tool_name: str, argv: Sequence[object]) -> ResolvedHost:
+    """The one writable host of a mutating call; a refusal is audited, then raised as ``ToolError``."""
+    try:
+        return one_host_to_change(ctx, host, tool_name.removeprefix("server_"))
+    except ToolError as exc:
+        log = audit_log_for(server_state(ctx).fleet)
+        log.refused(
+            actor=actor(ctx), tool=tool_name.removeprefix("server_"), host=str(host), argv=list(argv), reason=str(exc)
+        )
+        raise
+
+
+def lines_for(result: FleetResult[Any], what: str, render: Any) -> str:
+    """Header, then one rendered block per host (failures and refusals as lines)."""
+    out = [header(result, what)]
+    for h in result.hosts:
+        out.append(failure(h) if not h.ok or h.data is None else render(h.host, h.data))
+    return "\n".join(out)
+
+
+def _restart_text(host: str, r: RestartResult) -> str:
+    health = {None: "no healthcheck", True: "healthy", False: "NOT healthy"}[r.healthy]
+    started = ", ".join(
+        f"{name(c.name)} {c.state.value} started {c.started_at:%H:%M:%S}" if c.started_at else name(c.name)
+        for c in r.containers
+    )
+    return f"- {host}: restarted {name(r.project)}/{name(r.service)} — {health}; {started or 'no container'}"
+
+
+@tool(
+    "server_restart",
+    Kind.MUTATE,
+    "Restart one compose service on exactly one host (host is required; selectors matching several hosts and "
+    "read-only hosts are refused). Reports the containers' new start time and health. Audited.",
+    requires=NEEDS,
+)
+async def server_restart(
+    ctx: Context,
+    host: SingleHostArg,
+    service: Annotated[str, Field(description="Compose service to restart.")],
+    project: Annotated[str | None, Field(description="Compose project, if the service name is ambiguous.")] = None,
+) -> Annotated[CallToolResult, FleetOutput[RestartResult]]:
+    """Restart a service on one host."""
+    h = target(ctx, host, "server_restart", ["restart", service])
+    state = server_state(ctx)
+    result = await fleet_call(
+        ctx, lambda f: f.restart(service, h.name, project=project, actor=actor(ctx), read_only=state.read_only)
+    )
+    return answer(lines_for(result, "restart", _restart_text), FleetOutput[RestartResult].of(result))
+
+
+def _deploy_text(host: str, d: DeployReport) -> str:
+    line = f"- {host}: deploy {d.id} of {name(d.project)}: {d.status}"
+    if d.step:
+        line += f" (step {d.step})"
+    if d.exit_code is not None:
+        line += f", exit {d.exit_code}"
+    if d.healthy is not None:
+        line += ", healthy" if d.healthy else ", NOT healthy"
+    if d.detail:
+        line += f" — {name(d.detail, 200)}"
+    if d.log_tail:
+        line += "\n" + fence(d.log_tail, source=f"{host} deploy {d.id} log", max_chars=LOG_TAIL_CHARS)
+    return line
+
+
+@tool(
+    "server_deploy",
+    Kind.MUTATE,
+    "Deploy a compose project declared in the inventory on exactly one host, in the background on the host "
+    "(it survives the connection). Optional git pull, image pull, build, service subset. Returns the deploy id; "
+    "follow it with server_deploy_status. A second deploy of the same project there is refused. Audited.",
+    requires=NEEDS,
+)
+async def server_deploy(
+    ctx: Context,
+    host: SingleHostArg,
+    project: Annotated[str, Field(description="Compose project name from the inventory.")],
+    services: Annotated[list[str] | None, Field(description="Only these services.")] = None,
+    git_pull: Annotated[bool, Field(description="git pull in the project directory first.")] = False,
+    pull: Annotated[bool, Field(description="Pull images first.")] = False,
+    build: Annotated[bool, Field(description="Build images first.")] = False,
+    wait: Annotated[bool, Field(description="Wait (up to 10 minutes) for the end and check health.")] = False,
+) -> Annotated[CallToolResult, FleetOutput[DeployReport]]:
+    """Start a deploy on one host."""
+    h = target(ctx, host, "server_deploy", ["deploy", project, *(services or [])])
+    state = server_state(ctx)
+    result = await fleet_call(
+        ctx,
+        lambda f: f.deploy(
+            project,
+            h.name,
+            services=services,
+            git_pull=git_pull,
+            pull=pull,
+            build=build,
+            wait=wait,
+            actor=actor(ctx),
+            read_only=state.read_only,
+        ),
+    )
+    return answer(lines_for(result, "deploy", _deploy_text), FleetOutput[DeployReport].of(result))
+
+
+def _states_text(host: str, states: list[DeployState]) -> str:
+    if not states:
+        return f"- {host}: no deploys recorded"
+    out = []
+    for s in states:
+        line = f"- {host}: deploy {s.id} of {name(s.project)}: {s.status}"
+        if s.step:
+            line += f" (step {s.step})"
+        if s.exit_code is not None:
+            line += f", exit {s.exit_code}"
+        if s.log_tail:
+            line += "\n" + fence(s.log_tail, source=f"{host} deploy {s.id} log", max_chars=LOG_TAIL_CHARS)
+        out.append(line)
+    return "\n".join(out)
+
+
+@tool(
+    "server_deploy_status",
+    Kind.READ,
+    "State of background deploys read from the hosts: one deploy by id, or the latest deploy of each project "
+    "(running, succeeded, failed or lost; step, exit code, start/end time, bounded log tail).",
+    requires=NEEDS,
+)
+async def server_deploy_status(
+    ctx: Context,
+    host: HostArg = None,
+    id: Annotated[str | None, Field(description="Deploy id returned by server_deploy.")] = None,
+    project: Annotated[str | None, Field(description="Only this compose project.")] = None,
+) -> Annotated[CallToolResult, FleetOutput[list[DeployState]]]:
+    """Deploy states on the selected hosts."""
+    result = await fleet_call(ctx, lambda f: f.deploy_status(host, id, project=project, log_bytes=LOG_TAIL_CHARS))
+    return answer(lines_for(result, "deploy status", _states_text), FleetOutput[list[DeployState]].of(result))
+
+
+def _size(n: int) -> str:
+    for unit in ("B", "KB", "MB", "GB"):
+        if n < 1024:
+            return f"{n:.0f} {unit}"
+        n /= 1024  # type: ignore[assignment]
+    return f"{n:.1f} TB"
+
+
+def _prune_text(host: str, p: PruneReport) -> str:
+    if p.acted and p.result is not None:
+        return f"- {host}: removed {len(p.result.removed)} items, freed {_size(p.result.space_freed_bytes)}"
+    if p.preview is None:
+        return f"- {host}: nothing to preview"
+    kinds: dict[str, int] = {}
+    for item in p.preview.items:
+        kinds[item.kind] = kinds.get(item.kind, 0) + 1
+    what = ", ".join(f"{n} {k}" for k, n in kinds.items()) or "nothing"
+    return (
+        f"- {host}: PREVIEW — would remove {what}, about {_size(p.preview.reclaimable_bytes)}; "
+        "call again with confirm=true to remove"
+    )
+
+
+@tool(
+    "server_prune",
+    Kind.MUTATE,
+    "Free disk on exactly one host: stopped containers, dangling (or all unused) images, build cache, optionally "
+    "volumes, with an age filter. Without confirm=true it only previews what would go and the space freed; with "
+    "it, removes them. Read-only hosts refuse. Audited.",
+    requires=NEEDS,
+)
+async def server_prune(
+    ctx: Context,
+    host: SingleHostArg,
+    confirm: Annotated[bool, Field(description="Actually remove; false = preview only.")] = False,
+    images_all: Annotated[bool, Field(description="Every unused image, not only dangling ones.")] = False,
+    volumes: Annotated[bool, Field(description="Also unused volumes (data loss!).")] = False,
+    build_cache: Annotated[bool, Field(description="Also the build cache.")] = True,
+    until: Annotated[str | None, Field(description="Only things older than this: 24h, 7d, 30m.")] = None,
+) -> Annotated[CallToolResult, FleetOutput[PruneReport]]:
+    """Preview or run a prune on one host."""
+    opts = PruneOptions(images_all=images_all, volumes=volumes, build_cache=build_cache, until=until)
+    h = target(ctx, host, "server_prune", ["prune", f"confirm={confirm}"])
+    state = server_state(ctx)
+    result = await fleet_call(
+        ctx, lambda f: f.prune(h.name, options=opts, confirm=confirm, actor=actor(ctx), read_only=state.read_only)
+    )
+    return answer(lines_for(result, "prune", _prune_text), FleetOutput[PruneReport].of(result))
+
+
+def _exec_text(host: str, e: ExecOutput) -> str:
+    note = f"exit {e.exit_status}" + (", output cut" if e.truncated else "")
+    return f"- {host}: {note}\n" + fence(e.output, source=f"{host}: {' '.join(e.argv)}", max_chars=6000)
+
+
+@tool(
+    "server_exec",
+    Kind.EXEC,
+    "Run one read-only diagnostic command on the selected hosts (docker ps/logs/inspect/stats, compose ps/logs, "
+    "df, free, uptime, ss, systemctl status, journalctl...). The command is checked against an allowlist and "
+    "run as argv without a shell; anything else is refused with the rule that refused it. Audited.",
+    requires=NEEDS,
+)
+async def server_exec(
+    ctx: Context,
+    command: Annotated[str, Field(description="The command line, e.g. 'docker ps -a' or 'df -h'.")],
+    host: HostArg = None,
+) -> Annotated[CallToolResult, FleetOutput[ExecOutput]]:
+    """Run an allowlisted command on the selected hosts."""
+    result = await fleet_call(ctx, lambda f: f.exec(command, host, actor=actor(ctx), max_bytes=32 * 1024))
+    return answer(lines_for(result, "exec", _exec_text), FleetOutput[ExecOutput].of(result))
