@@ -69,7 +69,10 @@ async def test_names_and_descriptions_are_static_and_annotated(tmp_path: Path) -
             assert hints.get("destructiveHint") is True and hints.get("readOnlyHint") is False
         elif t["name"] != "server_exec":
             assert hints.get("readOnlyHint") is True, t["name"]
-        if t["name"] != "fleet_hosts" and t["name"].startswith("server_") and "host" in t["inputSchema"]["properties"]:
-            assert "@group" in json.dumps(t["inputSchema"]["properties"]["host"])
+        host = json.dumps(t["inputSchema"]["properties"]["host"])
+        if t["name"] in ("server_restart", "server_deploy", "server_prune"):
+            assert "host" in t["inputSchema"]["required"] and "Exactly one host" in host
+        else:
+            assert "@group" in host and "host" not in t["inputSchema"].get("required", []), t["name"]
     read_only = {t["name"] for t in await _listing(tmp_path, read_only=True)}
     assert not read_only & {"server_restart", "server_deploy", "server_prune"}
