@@ -9,12 +9,14 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from dozor.cli.context import Exit, Options, fail, options, run_fleet
-from dozor.report.models import FleetReport
+
+if TYPE_CHECKING:  # imported lazily: pydantic report models cost ~0.2 s, and `dozor --help` must stay fast
+    from dozor.report.models import FleetReport
 
 
 def _show(opts: Options, report: FleetReport, ai: bool) -> None:

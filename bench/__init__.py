@@ -1,0 +1,1 @@
+"""dozor's fleet benchmark suite (not part of the test suite): ``python -m bench.run``."""

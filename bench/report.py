@@ -1,0 +1,178 @@
+"""The bench's one table, the target verdicts, and the files it writes."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+BENCH = Path(__file__).resolve().parent
+
+
+def _f(x: float | None, fmt: str = "{:.2f}") -> str:
+    return "-" if x is None else fmt.format(x)
+
+
+def _ratio(a: float | None, b: float | None) -> float | None:
+    return None if a is None or not b else a / b
+
+
+def _at(results: dict, n: int) -> dict | None:
+    """The row for ``n`` hosts, else the largest size below it."""
+    rows = {int(k): v for k, v in results["sizes"].items()}
+    below = [k for k in rows if k <= n]
+    return rows[max(below)] if below else None
+
+
+def targets(results: dict) -> list[dict]:
+    """Each target of issue 7 with its measured figure and a verdict."""
+    out = []
+
+    def add(name: str, figure: str, ok: bool | None, where: str = "") -> None:
+        out.append({"target": name, "measured": figure, "met": ok, "where": where})
+
+    r50 = _at(results, 50)
+    if r50:
+        n = r50["n"]
+        lb = _ratio(r50["diagnose"], r50["lb_diagnose"])
+        add("cold diagnose <= 1.15x lower bound", f"{_f(lb)}x", lb is not None and lb <= 1.15, f"N={n}")
+        an = _ratio(r50.get("ansible"), r50["diagnose"])
+        add("cold diagnose >= 5x faster than Ansible", f"{_f(an)}x", None if an is None else an >= 5, f"N={n}")
+        warm = r50.get("warm_mcp", r50.get("warm_fleet"))
+        wr = _ratio(warm, r50["status"])
+        add("warm server_status <= 0.25x cold status", f"{_f(wr)}x", wr is not None and wr <= 0.25, f"N={n}")
+        add("<= 1 connection per host per diagnosis", str(r50["connects_per_host"]), r50["connects_per_host"] <= 1)
+        add("<= 4 exec channels per host per diagnosis", str(r50["channels_per_host"]), r50["channels_per_host"] <= 4)
+    r200 = _at(results, 200)
+    if r200:
+        tag = f"N={r200['n']}" + ("" if r200["n"] == 200 else " (N=200 not run)")
+        add("controller RSS <= 150 MB", f"{_f(r200['rss_mb'], '{:.0f}')} MB", r200["rss_mb"] <= 150, tag)
+        add(
+            "<= 15 ms client CPU per host",
+            f"{_f(r200['cpu_ms_per_host'], '{:.1f}')} ms",
+            r200["cpu_ms_per_host"] <= 15,
+            tag,
+        )
+    st = results.get("startup", {})
+    if st:
+        add("`dozor --help` <= 0.3 s", f"{_f(st['--help'], '{:.3f}')} s", st["--help"] <= 0.3)
+    an = results.get("analysis", {})
+    if "lines_per_s" in an:
+        add("analysis >= 300k lines/s", f"{an['lines_per_s'] / 1000:.0f}k lines/s", an["lines_per_s"] >= 300_000)
+    else:
+        add("analysis >= 300k lines/s", f"not measured: {an.get('error', '?')}", None)
+    lb_ = results.get("log_bytes")
+    if lb_:
+        add(
+            "logs -e >= 10x fewer bytes",
+            f"{lb_['ratio']:.0f}x ({lb_['ratio_default_cap']:.0f}x at the 1 MB cap)",
+            lb_["ratio"] >= 10,
+        )
+    return out
+
+
+def render(results: dict) -> str:
+    """One table (seconds, medians) plus the extra figures and the target verdicts."""
+    head = [
+        "N",
+        "status",
+        "diagnose",
+        "LB diag",
+        "diag/LB",
+        "xargs",
+        "Ansible",
+        "Ansible/diag",
+        "warm",
+        "warm/cold",
+        "conn/h",
+        "chan/h",
+        "RSS MB",
+        "CPU ms/h",
+        "LB status",
+        "status/LB",
+    ]
+    rows = []
+    for k in sorted(results["sizes"], key=int):
+        r = results["sizes"][k]
+        warm = r.get("warm_mcp", r.get("warm_fleet"))
+        rows.append(
+            [
+                str(r["n"]),
+                _f(r["status"]),
+                _f(r["diagnose"]),
+                _f(r["lb_diagnose"]),
+                _f(_ratio(r["diagnose"], r["lb_diagnose"])),
+                _f(r["xargs"]),
+                _f(r.get("ansible")),
+                _f(_ratio(r.get("ansible"), r["diagnose"]), "{:.1f}"),
+                _f(warm, "{:.3f}"),
+                _f(_ratio(warm, r["status"])),
+                str(r["connects_per_host"]),
+                str(r["channels_per_host"]),
+                _f(r["rss_mb"], "{:.0f}"),
+                _f(r["cpu_ms_per_host"], "{:.1f}"),
+                _f(r["lb_status"]),
+                _f(_ratio(r["status"], r["lb_status"])),
+            ]
+        )
+    lines = ["| " + " | ".join(head) + " |", "|" + "|".join("---" for _ in head) + "|"]
+    lines += ["| " + " | ".join(row) + " |" for row in rows]
+    mach = results["machine"]
+    first = results["sizes"][sorted(results["sizes"], key=int)[0]]
+    out = [
+        f"dozor bench — {results['date']} — {mach['nproc']} CPUs, {mach['mem_gb']} GB, kernel {mach['kernel']}, "
+        f"Python {mach['python']}; load {' '.join(mach['loadavg_at_start'])} at start, "
+        f"{' '.join(mach.get('loadavg_at_end', ['?']))} at end; medians of {results['args']['runs']} runs "
+        f"(Ansible: {results['args']['ansible_runs']})",
+        "",
+        *lines,
+        "",
+        "Seconds, wall, new process each time. status/diagnose: `dozor --json status|diagnose` (cold: new process, "
+        "new connections). LB: bench/lower_bound.py (new process; one asyncssh connection per host, all hosts at "
+        "once, dozor's exact command strings). xargs: `xargs -P 50 ssh` one connection per host and command. "
+        "Ansible: `ansible all -m shell -f 50` per command, pipelining + ControlPersist (masters stay warm "
+        "between runs). warm: median of server_status calls 2..k — " + first.get("warm_label", "?") + "; "
+        "warm/cold = warm / cold `dozor status`. conn/h, chan/h: connections and exec channels per host per "
+        "diagnosis (TransportPool.stats()). RSS / CPU: peak RSS and user+sys CPU per host of the cold diagnose "
+        "process.",
+        "",
+    ]
+    st = results.get("startup", {})
+    if st:
+        out.append(
+            f"CLI start-up: `dozor --help` {_f(st['--help'], '{:.3f}')} s, "
+            f"`dozor --version` {_f(st['--version'], '{:.3f}')} s"
+        )
+    an = results.get("analysis", {})
+    if "lines_per_s" in an:
+        out.append(
+            f"Log analysis: {an['lines_per_s']:,.0f} lines/s on one core ({an['lines']:,} lines, "
+            f"{an['matched']:,} matched; {an['path']})"
+        )
+    else:
+        out.append(f"Log analysis: not measured ({an.get('error', '?')})")
+    lb_ = results.get("log_bytes")
+    if lb_:
+        out.append(
+            f"Log bytes over SSH, 20k-line log with 1 % errors: unfiltered {lb_['unfiltered']:,} B, "
+            f"`logs -e` {lb_['errors_only']:,} B → {lb_['ratio']:.0f}x fewer (vs the default 1 MB cap: "
+            f"{lb_['unfiltered_default_cap']:,} B, {lb_['ratio_default_cap']:.0f}x)"
+        )
+    out += ["", "| target | measured | met |", "|---|---|---|"]
+    for t in results.get("targets", []):
+        verdict = {True: "yes", False: "**NO**", None: "n/a"}[t["met"]]
+        where = f" ({t['where']})" if t["where"] else ""
+        out.append(f"| {t['target']} | {t['measured']}{where} | {verdict} |")
+    return "\n".join(out) + "\n"
+
+
+def write_outputs(results: dict, text: str) -> None:
+    """bench/results/latest.json (gitignored) and bench/RESULTS.md (committed)."""
+    (BENCH / "results").mkdir(exist_ok=True)
+    (BENCH / "results" / "latest.json").write_text(json.dumps(results, indent=2, default=str))
+    cmds = results.get("commands", {})
+    md = ["# Bench results (latest run)", "", "Written by `python -m bench.run`; see bench/README.md.", "", text]
+    if cmds:
+        md += ["", "## Remote commands dozor sent (per host), replayed by every competitor", ""]
+        for op, lst in cmds.items():
+            md += [f"`dozor {op}`:", "", "```", *lst, "```", ""]
+    (BENCH / "RESULTS.md").write_text("\n".join(md))

@@ -1,0 +1,232 @@
+"""dozor's fleet benchmark: cold/warm dozor vs the asyncssh lower bound, OpenSSH xargs and Ansible.
+
+``python -m bench.run [--sizes 1,10,50] [--runs 5]`` (or ``bash bench/run.sh``) brings up ONE Docker
+engine and N sshd hosts under ``--dir`` (default /tmp/dzb), measures, prints one table, writes
+``bench/results/latest.json`` and ``bench/RESULTS.md``, and tears everything down (also on Ctrl-C).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import signal
+import statistics
+import subprocess
+import sys
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+
+from bench import env as benv
+from bench import measure as m
+from bench.report import render, targets, write_outputs
+
+
+def med(xs: list[float]) -> float | None:
+    return statistics.median(xs) if xs else None
+
+
+def log(msg: str) -> None:
+    print(f"[bench {time.strftime('%H:%M:%S')}] {msg}", file=sys.stderr, flush=True)
+
+
+def same_everywhere(commands: dict[str, list[str]]) -> list[str]:
+    """The command list every host got (hosts share one engine, so it must be the same list)."""
+    lists = {tuple(sorted(v)) for v in commands.values()}
+    if len(lists) != 1:
+        log(f"WARNING: hosts got different command lists ({len(lists)} variants)")
+    return sorted(next(iter(commands.values())))
+
+
+def measure_size(env: benv.BenchEnv, n: int, args: argparse.Namespace, shown: dict) -> dict:
+    """Everything measured on the first ``n`` hosts."""
+    log(f"N={n}: capturing the commands dozor sends (status, diagnose)")
+    cap_status = m.capture(env, n, "status")
+    cap_diag = m.capture(env, n, "diagnose")
+    status_cmds = same_everywhere(cap_status["commands"])
+    diag_cmds = same_everywhere(cap_diag["commands"])
+    for name, cmds in (("status", status_cmds), ("diagnose", diag_cmds)):
+        if shown.get(name) != cmds:
+            shown[name] = cmds
+            print(
+                f"\n# remote commands of `dozor {name}` (per host, N={n}) — replayed verbatim by the lower bound, "
+                "xargs and Ansible:"
+            )
+            for c in cmds:
+                print("  " + c.replace("\n", "\n  "))
+    plan_status = m.write_plan(env, n, cap_status["commands"], "status")
+    plan_diag = m.write_plan(env, n, cap_diag["commands"], "diagnose")
+    stats = cap_diag["stats"]
+    row: dict = {
+        "n": n,
+        "answered_capture": cap_diag["answered"],
+        "connects_per_host": max(s["connects"] for s in stats.values()),
+        "channels_per_host": max(s["channels"] for s in stats.values()),
+        "commands_status": len(status_cmds),
+        "commands_diagnose": len(diag_cmds),
+    }
+    series: dict[str, list[float]] = {
+        k: []
+        for k in (
+            "status",
+            "diagnose",
+            "lb_status",
+            "lb_diagnose",
+            "lb_diagnose_inproc",
+            "xargs",
+            "ansible",
+            "rss_mb",
+            "cpu_ms_per_host",
+            "ansible_cpu_ms_per_host",
+            "xargs_cpu_ms_per_host",
+        )
+    }
+    do_ansible = not args.skip_ansible and m.ansible_available()
+    for r in range(args.runs):
+        log(f"N={n}: run {r + 1}/{args.runs}")
+        s = m.dozor_cli(env, n, "status")
+        if s.rc != 0:
+            raise RuntimeError(f"dozor status exited {s.rc}: {s.stderr[-1500:]}")
+        series["status"].append(s.wall)
+        d = m.dozor_cli(env, n, "diagnose")
+        if d.rc not in (0, 1, 2):
+            raise RuntimeError(f"dozor diagnose exited {d.rc}: {d.stderr[-1500:]}")
+        series["diagnose"].append(d.wall)
+        series["rss_mb"].append(d.rss_mb)
+        series["cpu_ms_per_host"].append(1000 * d.cpu / n)
+        lb = m.lower_bound(plan_status)
+        series["lb_status"].append(lb.wall)
+        lb = m.lower_bound(plan_diag)
+        info = json.loads(lb.stdout)
+        if info["ok"] != n:
+            raise RuntimeError(f"lower bound: {n - info['ok']} hosts failed: {info['errors']}")
+        series["lb_diagnose"].append(lb.wall)
+        series["lb_diagnose_inproc"].append(info["wall"])
+        x = m.openssh_xargs(env, n, cap_diag["commands"])
+        if x.rc != 0:
+            raise RuntimeError(f"xargs ssh exited {x.rc}: {x.stderr[-1500:]}")
+        series["xargs"].append(x.wall)
+        series["xargs_cpu_ms_per_host"].append(1000 * x.cpu / n)
+        if do_ansible and r < args.ansible_runs:
+            wall, cpu, failed = m.ansible_adhoc(env, n, diag_cmds)
+            if failed:
+                log(f"WARNING: Ansible: {failed} hosts failed")
+            series["ansible"].append(wall)
+            series["ansible_cpu_ms_per_host"].append(1000 * cpu / n)
+    row.update({k: med(v) for k, v in series.items()})
+    row["samples"] = series
+    log(f"N={n}: warm calls ({args.warm_calls} server_status calls in one MCP session)")
+    w = m.timed([m.PY, "-m", "bench.warm", str(env.inventory(n)), str(args.warm_calls)], env=m._clean_env())
+    if w.rc == 0:
+        warm = json.loads(w.stdout)
+        row["warm_fleet"] = med(warm["fleet"]["times"][1:])
+        if "mcp" in warm:
+            row["warm_mcp_first"] = warm["mcp"]["times"][0]
+            row["warm_mcp"] = med(warm["mcp"]["times"][1:])
+            row["warm_mcp_connects_per_host"] = warm["mcp"]["connects"] / n
+            row["warm_label"] = "MCP session (in-memory mcp.Client on build_server)"
+        else:
+            row["warm_label"] = f"warm Fleet.status() loop (MCP unavailable: {warm.get('mcp_error')})"
+    else:
+        row["warm_error"] = w.stderr[-800:]
+    return row
+
+
+def startup(runs: int) -> dict:
+    out = {}
+    for flag in ("--help", "--version"):
+        walls = [m.timed([m.DOZOR, flag]).wall for _ in range(runs)]
+        out[flag] = med(walls)
+    return out
+
+
+def log_bytes(env: benv.BenchEnv) -> dict:
+    """Bytes received over SSH for the chatty service's 20k-line, 1 %-error log (one host)."""
+    common = ["--service", "chatty", "--lines", str(benv.CHATTY_LINES)]
+    full = m.capture(env, 1, "logs", *common, "--max-bytes", str(16 * 1024 * 1024))
+    capped = m.capture(env, 1, "logs", *common)
+    errors = m.capture(env, 1, "logs", *common, "--errors")
+    b = {
+        k: sum(v["bytes"].values())
+        for k, v in (("unfiltered", full), ("unfiltered_default_cap", capped), ("errors_only", errors))
+    }
+    b["ratio"] = b["unfiltered"] / max(b["errors_only"], 1)
+    b["ratio_default_cap"] = b["unfiltered_default_cap"] / max(b["errors_only"], 1)
+    return b
+
+
+def analysis(lines: int) -> dict:
+    r = m.timed([m.PY, "-m", "bench.log_throughput", str(lines)])
+    if r.rc != 0:
+        return {"error": (r.stderr.strip().splitlines() or ["?"])[-1]}
+    return json.loads(r.stdout)
+
+
+def machine() -> dict:
+    mem = Path("/proc/meminfo").read_text().split("\n", 1)[0].split()[1]
+    load = Path("/proc/loadavg").read_text().split()[:3]
+    return {
+        "nproc": int(subprocess.run(["nproc"], capture_output=True, text=True).stdout),
+        "mem_gb": round(int(mem) / 1024 / 1024, 1),
+        "kernel": subprocess.run(["uname", "-r"], capture_output=True, text=True).stdout.strip(),
+        "python": sys.version.split()[0],
+        "loadavg_at_start": load,
+    }
+
+
+def main() -> None:
+    p = argparse.ArgumentParser(description=__doc__)
+    p.add_argument("--sizes", default="1,10,50", help="Comma-separated host counts (up to 250).")
+    p.add_argument("--runs", type=int, default=5, help="Runs per measurement (median reported).")
+    p.add_argument("--ansible-runs", type=int, default=3, help="Ansible runs per size (it is slow).")
+    p.add_argument("--warm-calls", type=int, default=6, help="server_status calls in the warm MCP session.")
+    p.add_argument("--log-lines", type=int, default=300_000, help="Lines for the analysis throughput test.")
+    p.add_argument("--dir", default="/tmp/dzb", help="Bench directory (never the test fleet's).")
+    p.add_argument("--skip-ansible", action="store_true")
+    p.add_argument("--keep", action="store_true", help="Leave the environment running at the end.")
+    p.add_argument("--no-write", action="store_true", help="Do not write RESULTS.md / latest.json.")
+    args = p.parse_args()
+    sizes = sorted({int(s) for s in args.sizes.split(",") if s.strip()})
+    d = Path(args.dir)
+    if d.resolve() == Path("/tmp/dzf"):
+        raise SystemExit("refusing to use the test fleet's directory")
+    signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt()))
+    if not args.skip_ansible:
+        m.ensure_ansible(log)
+    results: dict = {
+        "date": datetime.now(UTC).isoformat(timespec="seconds"),
+        "machine": machine(),
+        "args": vars(args),
+        "sizes": {},
+    }
+    started = time.monotonic()
+    env = None
+    try:
+        env = benv.up(d, max(sizes), sizes, log=log)
+        shown: dict = {}
+        for n in sizes:
+            results["sizes"][str(n)] = measure_size(env, n, args, shown)
+        results["commands"] = shown
+        log("log bytes: logs vs logs -e on the 20k-line, 1 %-error service")
+        results["log_bytes"] = log_bytes(env)
+    except KeyboardInterrupt:
+        log("interrupted: tearing down")
+        raise
+    finally:
+        if env is not None and not args.keep:
+            log("tearing down the bench environment")
+            benv.down(d)
+    log("CLI start-up and analysis throughput")
+    results["startup"] = startup(args.runs)
+    results["analysis"] = analysis(args.log_lines)
+    results["machine"]["loadavg_at_end"] = Path("/proc/loadavg").read_text().split()[:3]
+    results["elapsed"] = time.monotonic() - started
+    results["targets"] = targets(results)
+    text = render(results)
+    print(text)
+    if not args.no_write:
+        write_outputs(results, text)
+
+
+if __name__ == "__main__":
+    main()
