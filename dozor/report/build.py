@@ -100,7 +100,8 @@ def with_log_evidence(alerts: list[Alert], logs: Sequence[ServiceLogSummary]) ->
             out.append(a)
             continue
         done.add((a.project, a.service))
-        top = sorted(lg.findings, key=lambda f: (_SEV.get(f.severity, 3), -f.count))[:MAX_EVIDENCE_FINDINGS]
+        known = [f for f in lg.findings if f.pattern != "unclassified"] or lg.findings
+        top = sorted(known, key=lambda f: (_SEV.get(f.severity, 3), -f.count))[:MAX_EVIDENCE_FINDINGS]
         said = ", ".join(f"{f.count}× {f.pattern} (last {ts(f.last_seen)})" for f in top)
         out.append(a.model_copy(update={
             "evidence": f"{a.evidence}; logs: {said}",

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from dozor.report.alerts import Alert, Severity
+from dozor.report.alerts import Alert, AlertCode, Severity
 from dozor.report.correlate import group_key
 from dozor.report.models import AlertChange, FleetReport
 from dozor.report.rules import ts
@@ -74,10 +74,26 @@ def _block(n: int, group: list[Alert]) -> str:
     return "\n".join(lines)
 
 
+def _cited(alerts: list[Alert]) -> set[str]:
+    """Keys of log-pattern alerts already quoted (count and last time) in their service's main alert's evidence."""
+    mains: dict[tuple[str, str | None, str | None], str] = {}
+    for a in alerts:
+        if a.code is not AlertCode.LOG_PATTERN and a.code is not AlertCode.ERROR_BURST and a.service:
+            mains[(a.host, a.project, a.service)] = mains.get((a.host, a.project, a.service), "") + a.evidence
+    return {a.key for a in alerts if a.code is AlertCode.LOG_PATTERN and a.subject
+            and f"× {a.subject} (" in mains.get((a.host, a.project, a.service), "")}
+
+
 def _groups(alerts: list[Alert]) -> list[list[Alert]]:
-    """Alerts grouped by correlation key (one group per problem), in rank order of each group's first alert."""
+    """Alerts grouped by correlation key (one group per problem), in rank order of each group's first alert.
+
+    Log-pattern alerts a service's main alert already cites are left out (their data is in that evidence).
+    """
+    cited = _cited(alerts)
     by_key: dict[tuple[object, ...], list[Alert]] = {}
     for a in alerts:
+        if a.key in cited:
+            continue
         by_key.setdefault((a.severity, *group_key(a)), []).append(a)
     out: list[list[Alert]] = []
     for group in by_key.values():

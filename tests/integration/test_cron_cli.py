@@ -50,14 +50,14 @@ def test_report_twice_with_a_fix_in_between(fleet, tmp_path):
         first = _report(inv, state, "--format", "json")
         assert first.exit_code == 2, first.output
         body = json.loads(first.output)
-        assert [(c["host"], c["service"], c["code"]) for c in body["changes"]["new"]] == [
-            ("db1", SERVICE, "container.exited")]
+        new = {(c["host"], c["service"], c["code"]) for c in body["changes"]["new"]}
+        assert ("db1", SERVICE, "container.exited") in new and {(h, s) for h, s, _ in new} == {("db1", SERVICE)}
         assert body["changes"]["resolved"] == [] and body["changes"]["previous_run"] is None
 
         _plant(fleet, "trap 'exit 0' TERM; while true; do sleep 1; done")  # the fix: it runs now
         second = _report(inv, state, "--format", "text")
         assert second.exit_code == 0, second.output
-        assert "0 new, 1 resolved" in second.output and "RESOLVED:" in second.output
+        assert f"0 new, {len(new)} resolved" in second.output and "RESOLVED:" in second.output
         assert f"db1 {PROJECT}/{SERVICE}" in second.output.split("RESOLVED:")[1]
 
         quiet = _report(inv, state, "--quiet", "--format", "prometheus", "--output", str(prom))
