@@ -98,6 +98,12 @@ class Defaults(HostSettings):
     thresholds: Thresholds = Field(default_factory=Thresholds)
     concurrency: int = Field(default=50, ge=1, le=1000, description="Hosts worked on at once.")
     max_channels: int = Field(default=8, ge=1, le=64, description="Concurrent commands per SSH connection.")
+    retry_after: float = Field(
+        default=20.0,
+        ge=0,
+        description="After a host failed to connect, seconds before a long-lived process (the MCP server) "
+        "tries it again; until then the last failure is reported at once. 0 = always retry.",
+    )
     state_dir: str | None = Field(default=None, description="dozor's own state (known_hosts it accepted, cache).")
 
 
@@ -156,6 +162,7 @@ class ResolvedHost(BaseModel):
     timeouts: Timeouts
     thresholds: Thresholds
     max_channels: int
+    retry_after: float = 20.0
     state_dir: str
 
     @property
@@ -288,6 +295,7 @@ class Inventory(_Strict):
             timeouts=h.timeouts or d.timeouts,
             thresholds=h.thresholds or d.thresholds,
             max_channels=d.max_channels,
+            retry_after=d.retry_after,
             state_dir=d.state_dir or str(default_state_dir()),
         )
 

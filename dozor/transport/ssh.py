@@ -85,6 +85,7 @@ class SSHTransport:
         self._channels = asyncio.Semaphore(host.max_channels)
         self.connects = 0
         self.channels_opened = 0
+        self._failure: tuple[float, TransportError] | None = None
 
     @property
     def label(self) -> str:
@@ -105,9 +106,28 @@ class SSHTransport:
         async with self._lock:
             if self.connected:
                 return self._conn  # type: ignore[return-value]
-            self._conn = await self._open()
+            self._raise_recent_failure()
+            try:
+                self._conn = await self._open()
+            except TransportError as exc:
+                self._failure = (time.monotonic(), exc)
+                raise
+            self._failure = None
             self.connects += 1
             return self._conn
+
+    def _raise_recent_failure(self) -> None:
+        """Within ``retry_after`` of a failed connect, fail again at once instead of waiting out a timeout."""
+        if self._failure is None:
+            return
+        when, exc = self._failure
+        age = time.monotonic() - when
+        if age >= self.host.retry_after:
+            return
+        again = type(exc)(
+            f"{exc.message} (last attempt {age:.0f}s ago; next try in {self.host.retry_after - age:.0f}s)"
+        )
+        raise again
 
     async def _open(self) -> asyncssh.SSHClientConnection:
         h = self.host

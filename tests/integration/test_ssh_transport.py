@@ -13,7 +13,7 @@ import pytest
 from dozor.inventory.models import Inventory, KnownHostsPolicy
 from dozor.outcome import HostStatus
 from dozor.runner.fanout import run_on_hosts
-from dozor.transport.errors import AuthFailed, HostKeyMismatch, HostKeyUnknown
+from dozor.transport.errors import AuthFailed, ConnectTimeout, HostKeyMismatch, HostKeyUnknown, HostUnreachable
 from dozor.transport.pool import TransportPool
 from dozor.transport.ssh import SSHTransport
 
@@ -172,3 +172,26 @@ async def test_dead_and_blackholed_hosts_are_data_within_connect_timeout(fleet: 
     connect = inv.defaults.timeouts.connect
     assert elapsed < connect + 1.5
     await pool.close()
+
+
+async def test_recent_connect_failure_is_reported_at_once(fleet: Any) -> None:
+    inv = inventory(fleet)
+    t = SSHTransport(inv.resolve("blackhole"))
+    loop = asyncio.get_running_loop()
+    started = loop.time()
+    with pytest.raises(ConnectTimeout):
+        await t.run(["true"])
+    first = loop.time() - started
+    assert first >= inv.defaults.timeouts.connect - 0.2
+    started = loop.time()
+    with pytest.raises(ConnectTimeout) as again:
+        await t.run(["true"])
+    assert loop.time() - started < 0.1
+    assert "last attempt" in again.value.message and "connect timeout" in again.value.message
+    # retry_after = 0: every call tries again.
+    inv0 = inventory(fleet, retry_after=0)
+    t0 = SSHTransport(inv0.resolve("dead"))
+    for _ in range(2):
+        with pytest.raises(HostUnreachable) as exc:
+            await t0.run(["true"])
+        assert "last attempt" not in exc.value.message
