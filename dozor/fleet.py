@@ -22,6 +22,7 @@ from dozor.runner.fleet_result import FleetResult
 from dozor.transport.pool import TransportFactory, TransportPool
 
 if TYPE_CHECKING:
+    from dozor.ops.api import DeployReport, DeployState, ExecOutput, PruneOptions, PruneReport, RestartResult
     from dozor.report.models import FleetReport
 
 T = TypeVar("T")
@@ -219,3 +220,96 @@ class Fleet:
         from dozor.report.diagnose import analyze
 
         return await analyze(self, service, host, lines=lines, project=project)
+
+    # -- operations (dozor.ops): guarded, audited ----------------------------------------------
+
+    async def restart(
+        self,
+        service: str,
+        host: str | None = None,
+        *,
+        project: str | None = None,
+        actor: str | None = None,
+        read_only: bool = False,
+        allow_many: bool = False,
+    ) -> FleetResult[RestartResult]:
+        """Restart a compose service on one host; reports the containers' new start time and health.
+
+        A selector matching several hosts is refused unless ``allow_many``; read-only hosts refuse.
+        """
+        from dozor.ops.api import restart
+
+        return await restart(self, service, host, project=project, actor=actor, read_only=read_only,
+                             allow_many=allow_many)
+
+    async def deploy(
+        self,
+        project: str,
+        host: str | None = None,
+        *,
+        services: list[str] | None = None,
+        git_pull: bool = False,
+        pull: bool = False,
+        build: bool = False,
+        rolling: bool = False,
+        continue_on_error: bool = False,
+        wait: bool = False,
+        actor: str | None = None,
+        read_only: bool = False,
+        allow_many: bool = False,
+        wait_timeout: float = 600.0,
+        health_timeout: float = 60.0,
+    ) -> FleetResult[DeployReport]:
+        """Start a background deploy of an inventory project (it survives this process).
+
+        ``rolling``: one host at a time, each waited for and checked healthy before the next,
+        stopping at the first failure unless ``continue_on_error``. ``wait``: follow a non-rolling
+        deploy to its end. A deploy of a project already deploying on a host is refused.
+        """
+        from dozor.ops.api import deploy
+
+        return await deploy(self, project, host, services=services, git_pull=git_pull, pull=pull, build=build,
+                            rolling=rolling, continue_on_error=continue_on_error, wait=wait, actor=actor,
+                            read_only=read_only, allow_many=allow_many, wait_timeout=wait_timeout,
+                            health_timeout=health_timeout)
+
+    async def deploy_status(
+        self, host: str | None = None, id: str | None = None, *, project: str | None = None, log_bytes: int = 8192
+    ) -> FleetResult[list[DeployState]]:
+        """A deploy's state by id, or the latest deploy of each project, read from each selected host."""
+        from dozor.ops.api import deploy_status
+
+        return await deploy_status(self, host, id, project=project, log_bytes=log_bytes)
+
+    async def prune(
+        self,
+        host: str | None = None,
+        *,
+        options: PruneOptions | None = None,
+        confirm: bool = False,
+        actor: str | None = None,
+        read_only: bool = False,
+        allow_many: bool = False,
+    ) -> FleetResult[PruneReport]:
+        """Preview what a prune would remove (default), or remove it with ``confirm=True``."""
+        from dozor.ops.api import prune
+
+        return await prune(self, host, options=options, confirm=confirm, actor=actor, read_only=read_only,
+                           allow_many=allow_many)
+
+    async def exec(
+        self, command: str | list[str], host: str | None = None, *, actor: str | None = None, max_bytes: int = 65536
+    ) -> FleetResult[ExecOutput]:
+        """Run an allowlisted read-only command (``dozor exec --list``) on each selected host, audited."""
+        from dozor.ops.api import exec_command
+
+        return await exec_command(self, command, host, actor=actor, max_bytes=max_bytes)
+
+    # -- security (dozor.security) -------------------------------------------------------------
+
+    async def security(self, host: str | None = None, *, logs: bool = True) -> SecurityReport:
+        """Security review: exposure, container privileges/mounts/user/limits, sshd, Docker daemon,
+        project secrets and scanner reconnaissance in web access logs → ``SecurityReport``."""
+        from dozor.security.api import security
+
+        return await security(self, host, logs=logs)

@@ -160,6 +160,15 @@ app.command()(diagnosis.analyze)
 app.command()(diagnosis.report)
 
 
+from dozor.cli import ops  # noqa: E402 — commands that act (guarded, audited)
+
+app.command("restart")(ops.restart)
+app.command("deploy")(ops.deploy)
+app.command("deploy-status")(ops.deploy_status)
+app.command("prune")(ops.prune)
+app.command("exec")(ops.exec_)
+
+
 def main() -> None:
     """Console-script entry point."""
     app()
