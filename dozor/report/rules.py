@@ -304,10 +304,18 @@ def unreachable_alert(host: str, status: HostStatus, reason: str, now: datetime)
         HostStatus.HOSTKEY_UNKNOWN: "Verify and add the host key (ssh-keyscan, compare fingerprints).",
         HostStatus.HOSTKEY_MISMATCH: "The host key CHANGED: verify the server before trusting the new key.",
         HostStatus.DOCKER_UNAVAILABLE: "Start Docker on the host (systemctl status docker) or fix socket rights.",
+        HostStatus.ERROR: "dozor could not read this host's answer; run the same command with --json and "
+        "report the reason if it looks like a dozor bug.",
     }.get(status, "Check the host is up and its SSH port reachable (ping, ssh -v, firewall).")
+    title = {
+        HostStatus.DOCKER_UNAVAILABLE: "Docker engine not reachable on the host",
+        HostStatus.ERROR: "host could not be checked (error)",
+        HostStatus.TIMEOUT: "host did not answer in time",
+        HostStatus.REFUSED: "host refused the operation",
+    }.get(status, f"host did not answer ({status.value})")
     return Alert(
         severity=Severity.CRITICAL, code=AlertCode.HOST_UNREACHABLE, host=host,
-        title=f"host did not answer ({status.value})", evidence=reason or status.value, action=action,
+        title=title, evidence=reason or status.value, action=action,
         last_seen=now,
     )
 
