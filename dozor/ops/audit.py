@@ -27,6 +27,7 @@ from dozor.security.redact import redact
 AUDIT_ENV = "DOZOR_AUDIT_LOG"
 AUDIT_FILE = "audit.jsonl"
 MAX_FIELD_CHARS = 4096
+_READY_DIRS: set[Path] = set()  # directories already created by this process
 
 
 def cli_actor() -> str:
@@ -98,7 +99,9 @@ class AuditLog:
 
     def _write(self, record: dict[str, object]) -> None:
         line = (json.dumps(record, ensure_ascii=True, default=str) + "\n").encode()
-        self.path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        if self.path.parent not in _READY_DIRS:
+            self.path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+            _READY_DIRS.add(self.path.parent)
         fd = os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_APPEND | os.O_CLOEXEC, 0o600)
         try:
             os.write(fd, line)
