@@ -1,0 +1,155 @@
+"""Fast matching of log lines against the pattern library.
+
+Patterns are tried in priority order:
+
+1. specific patterns of the detected kinds;
+2. specific patterns of the other service kinds (an app's log often quotes its
+   database's errors, e.g. ``FATAL: password authentication failed``);
+3. specific docker and application patterns;
+4. specific general patterns (skipped on lines that declare an info/debug level);
+5. generic catch-alls (``any Python exception line``), detected kinds first.
+
+Within a group, library order decides. Speed comes from keywords derived from
+the regexes themselves (literals every match must contain, see ``keywords``):
+one cheap regex rejects most healthy lines, and for the rest only the patterns
+whose keywords occur in the line are run. No line a pattern would match is
+ever skipped.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from functools import lru_cache
+
+from dozor.analysis.keywords import anchor_index, keyword_regex, minimal_keywords, required_keywords
+from dozor.analysis.patterns import APP_KINDS, PATTERNS, SERVICE_KINDS, Pattern
+
+# A line that declares a low level in its first characters; general patterns skip it.
+_INFO_LEVEL = re.compile(
+    r"\b(?:INFO|DEBUG|TRACE|NOTICE)\b"
+    r"|(?i:\[(?:info|debug|notice)\]|\blevel=(?:info|debug|trace)\b|\"level\":\s*\"(?:info|debug|trace)\")"
+)
+_LEVEL_WINDOW = 100
+
+
+def _requirements() -> dict[str, set[str]]:
+    out: dict[str, set[str]] = {}
+    for pattern in PATTERNS:
+        needed = required_keywords(pattern.regex)
+        if needed is None:
+            raise ValueError(f"pattern {pattern.id} has no literal the prefilter can key on")
+        out[pattern.id] = needed
+    return out
+
+
+_REQUIRED = _requirements()
+PATTERN_KEYWORDS: frozenset[str] = frozenset(minimal_keywords(w for ws in _REQUIRED.values() for w in ws))
+_PREFILTER = keyword_regex(PATTERN_KEYWORDS)
+_COMPILED: dict[str, re.Pattern[str]] = {p.id: p.compile() for p in PATTERNS}
+
+
+def _buckets() -> tuple[tuple[str, tuple[tuple[str, frozenset[str]], ...]], ...]:
+    # anchor character -> (keyword -> ids of the patterns that cannot match without it).
+    # A keyword is only looked for when its (rare) anchor character is in the line.
+    grouped: dict[str, list[tuple[str, frozenset[str]]]] = {}
+    for kw in sorted(PATTERN_KEYWORDS):
+        ids = frozenset(pid for pid, req in _REQUIRED.items() if any(kw in r for r in req))
+        grouped.setdefault(kw[anchor_index(kw)], []).append((kw, ids))
+    return tuple((ch, tuple(items)) for ch, items in sorted(grouped.items()))
+
+
+_BUCKETS = _buckets()
+
+
+def _ordered(kinds: Iterable[str]) -> list[Pattern]:
+    order = list(kinds)
+    return sorted((p for p in PATTERNS if p.kind in order), key=lambda p: order.index(p.kind))
+
+
+@lru_cache(maxsize=64)
+def _priority(kinds: tuple[str, ...] | None) -> tuple[dict[str, int], frozenset[str]]:
+    """Pattern id -> rank (lower wins), and the ids skipped on info-level lines."""
+    detected = tuple(k for k in kinds or () if k != "general")
+    services = [k for k in SERVICE_KINDS if k not in detected]
+    apps = ["docker", *(k for k in APP_KINDS if k not in detected)]
+    order = [
+        *(p for p in _ordered(detected) if not p.generic),
+        *(p for p in _ordered(services) if not p.generic),
+        *(p for p in _ordered(apps) if not p.generic),
+        *(p for p in _ordered(["general"]) if not p.generic),
+        *(p for p in _ordered([*detected, *services, *apps, "general"]) if p.generic),
+    ]
+    gated = frozenset(p.id for p in PATTERNS if p.kind == "general")
+    return {p.id: i for i, p in enumerate(order)}, gated
+
+
+def normalise_kinds(kinds: str | Iterable[str] | None) -> tuple[str, ...] | None:
+    """Turn ``None`` / one kind / several kinds into the tuple form the matcher caches on."""
+    if kinds is None:
+        return None
+    if isinstance(kinds, str):
+        return (kinds,)
+    return tuple(kinds) or None
+
+
+def is_info_level(line: str) -> bool:
+    """True when the line declares an info/debug/trace/notice level near its start."""
+    return _INFO_LEVEL.search(line, 0, _LEVEL_WINDOW) is not None
+
+
+class Matcher:
+    """Pattern matching for one set of detected kinds (see the module docstring for the order)."""
+
+    def __init__(self, kinds: str | Iterable[str] | None = None) -> None:
+        self._rank, self._gated = _priority(normalise_kinds(kinds))
+
+    def match(self, line: str) -> Pattern | None:
+        """The pattern explaining ``line``, or None."""
+        low = line.lower()
+        if _PREFILTER.search(low) is None:
+            return None
+        return self.match_lowered(line, low)
+
+    def match_lowered(self, line: str, low: str) -> Pattern | None:
+        """Like ``match``, for a caller that has ``line.lower()`` and already ran a prefilter."""
+        candidates: set[str] = set()
+        for anchor, keywords in _BUCKETS:
+            if anchor in low:
+                for keyword, ids in keywords:
+                    if keyword in low:
+                        candidates |= ids
+        if not candidates:
+            return None
+        info: bool | None = None
+        for pid in sorted(candidates, key=self._rank.__getitem__):
+            if pid in self._gated:
+                if info is None:
+                    info = is_info_level(line)
+                if info:
+                    continue
+            if _COMPILED[pid].search(line):
+                return _BY_ID[pid]
+        return None
+
+
+_BY_ID: dict[str, Pattern] = {p.id: p for p in PATTERNS}
+
+
+@lru_cache(maxsize=64)
+def _matcher(kinds: tuple[str, ...] | None) -> Matcher:
+    return Matcher(kinds)
+
+
+def match_line(line: str, kinds: str | Iterable[str] | None = None) -> Pattern | None:
+    """The library pattern that explains ``line``, or None.
+
+    ``kinds`` are the detected service kinds of the container (``None`` when
+    unknown); their patterns win over every other kind's.
+    """
+    return _matcher(normalise_kinds(kinds)).match(line)
+
+
+def passes_prefilter(line: str) -> bool:
+    """True when the keyword prefilter lets ``line`` through to the regexes."""
+    return _PREFILTER.search(line.lower()) is not None
