@@ -213,7 +213,7 @@ def up(d: Path, n_hosts: int, sizes: list[int], log=print) -> BenchEnv:
         _sshd_config(env, i)
     env.known_hosts.write_text("".join(kh))
     _write_ssh_config(env, n_hosts)
-    for n in sizes:
+    for n in sorted({1, *sizes}):  # N=1 always: the log-bytes measurement uses one host
         _write_size_files(env, n)
     Path("/run/sshd").mkdir(mode=0o755, exist_ok=True)
     sshd = shutil.which("sshd", path=tf._path()) or "/usr/sbin/sshd"
@@ -268,3 +268,21 @@ def down(d: Path) -> None:
         tf._kill_pid(tf._read_pid(pidf), timeout=5)
     # The test fleet's teardown handles engine 1, leftover daemons naming DIR/ and mounts under DIR/.
     tf._down(d)
+
+
+def main() -> None:
+    """``python -m bench.env up N [DIR]`` / ``python -m bench.env down [DIR]`` (for poking at the bench by hand)."""
+    import sys
+
+    cmd = sys.argv[1] if len(sys.argv) > 1 else ""
+    if cmd == "up":
+        n = int(sys.argv[2])
+        up(Path(sys.argv[3] if len(sys.argv) > 3 else "/tmp/dzb"), n, [n])
+    elif cmd == "down":
+        down(Path(sys.argv[2] if len(sys.argv) > 2 else "/tmp/dzb"))
+    else:
+        raise SystemExit("usage: python -m bench.env up N [DIR] | down [DIR]")
+
+
+if __name__ == "__main__":
+    main()

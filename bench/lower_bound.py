@@ -20,30 +20,49 @@ import time
 import asyncssh
 
 
-async def one(plan: dict, alias: str, keys: list, known: asyncssh.SSHKnownHosts) -> int:
+async def connect(plan: dict, alias: str, keys: list, known: asyncssh.SSHKnownHosts) -> asyncssh.SSHClientConnection:
     h = plan["hosts"][alias]
-    async with asyncssh.connect(
+    return await asyncssh.connect(
         h["address"], port=h["port"], username=plan["user"], client_keys=keys, known_hosts=known, config=[]
-    ) as conn:
-        results = await asyncio.gather(*(conn.run(c, encoding=None) for c in plan["commands"][alias]))
+    )
+
+
+async def ask(conn: asyncssh.SSHClientConnection, commands: list[str]) -> int:
+    results = await asyncio.gather(*(conn.run(c, encoding=None) for c in commands))
     return sum(len(r.stdout or b"") + len(r.stderr or b"") for r in results)
 
 
-async def main(plan: dict) -> dict:
+async def one(plan: dict, alias: str, keys: list, known: asyncssh.SSHKnownHosts) -> int:
+    async with await connect(plan, alias, keys, known) as conn:
+        return await ask(conn, plan["commands"][alias])
+
+
+async def main(plan: dict, repeat: int = 0) -> dict:
+    """All hosts at once; with ``repeat`` > 0, then ``repeat`` more rounds on the open connections (warm floor)."""
     keys = [asyncssh.read_private_key(plan["identity"])]
     known = asyncssh.read_known_hosts(plan["known_hosts"])
     started = time.monotonic()
-    sizes = await asyncio.gather(*(one(plan, a, keys, known) for a in plan["hosts"]), return_exceptions=True)
-    wall = time.monotonic() - started
-    errors = [repr(s) for s in sizes if isinstance(s, BaseException)]
-    return {
-        "wall": wall,
-        "ok": len(sizes) - len(errors),
-        "bytes": sum(s for s in sizes if isinstance(s, int)),
-        "errors": errors[:3],
-    }
+    if not repeat:
+        sizes = await asyncio.gather(*(one(plan, a, keys, known) for a in plan["hosts"]), return_exceptions=True)
+        wall = time.monotonic() - started
+        errors = [repr(s) for s in sizes if isinstance(s, BaseException)]
+        return {
+            "wall": wall,
+            "ok": len(sizes) - len(errors),
+            "bytes": sum(s for s in sizes if isinstance(s, int)),
+            "errors": errors[:3],
+        }
+    conns = await asyncio.gather(*(connect(plan, a, keys, known) for a in plan["hosts"]))
+    rounds = []
+    for _ in range(repeat):
+        t = time.monotonic()
+        await asyncio.gather(*(ask(c, plan["commands"][a]) for a, c in zip(plan["hosts"], conns, strict=True)))
+        rounds.append(time.monotonic() - t)
+    for c in conns:
+        c.close()
+    return {"connect_and_first": time.monotonic() - started - sum(rounds[1:]), "warm_rounds": rounds[1:]}
 
 
 if __name__ == "__main__":
     with open(sys.argv[1]) as f:
-        print(json.dumps(asyncio.run(main(json.load(f)))))
+        print(json.dumps(asyncio.run(main(json.load(f), int(sys.argv[2]) if len(sys.argv) > 2 else 0))))

@@ -107,6 +107,11 @@ def lower_bound(plan: Path) -> Timed:
     return timed([PY, "-m", "bench.lower_bound", str(plan)], env=_clean_env())
 
 
+def engine_api(plan: Path, socket: Path) -> Timed:
+    """The stretch probe: status through the Engine API over SSH direct-streamlocal (bench/engine_api.py)."""
+    return timed([PY, "-m", "bench.engine_api", str(plan), str(socket)], env=_clean_env())
+
+
 def openssh_xargs(env: BenchEnv, n: int, commands: dict[str, list[str]]) -> Timed:
     """``xargs -P 50 ssh HOST CMD``: one OpenSSH connection per (host, command), no multiplexing."""
     cdir = env.size_dir(n) / "cmds"
@@ -164,9 +169,10 @@ def ensure_ansible(log=print) -> None:
 def ansible_adhoc(env: BenchEnv, n: int, commands: list[str]) -> tuple[float, float, int]:
     """``ansible all -m shell -a CMD -f 50`` once per distinct command, one after the other.
 
-    Returns (wall seconds summed, CPU seconds summed, hosts that failed in any command). Commands are
-    wrapped in ``{% raw %}`` because ad-hoc arguments are Jinja-templated and docker's Go templates
-    would be mistaken for Jinja.
+    Returns (wall seconds summed, CPU seconds summed, hosts that failed in any command). Arguments go as
+    JSON ``{"_raw_params": ...}`` (a string starting with ``{`` is taken as JSON anyway, and key=value
+    parsing is skipped), the command wrapped in ``{% raw %}`` because module arguments are
+    Jinja-templated and docker's Go templates would be mistaken for Jinja.
     """
     cfg = ansible_cfg(env)
     wall = cpu = 0.0
@@ -181,13 +187,15 @@ def ansible_adhoc(env: BenchEnv, n: int, commands: list[str]) -> tuple[float, fl
                 "-m",
                 "shell",
                 "-a",
-                "{% raw %}" + c + "{% endraw %}",
+                json.dumps({"_raw_params": "{% raw %}" + c + "{% endraw %}"}),
                 "-f",
                 str(FORKS),
                 "-o",
             ],
             env=_clean_env(ANSIBLE_CONFIG=str(cfg)),
         )
+        if r.rc != 0:
+            raise RuntimeError(f"ansible exited {r.rc}: {(r.stdout + r.stderr)[-1500:]}")
         wall += r.wall
         cpu += r.cpu
         failed = max(failed, sum(1 for line in r.stdout.splitlines() if " | FAILED" in line or "UNREACHABLE" in line))

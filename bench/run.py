@@ -21,6 +21,8 @@ from bench import env as benv
 from bench import measure as m
 from bench.report import render, targets, write_outputs
 
+LATEST = Path(__file__).resolve().parent / "results" / "latest.json"
+
 
 def med(xs: list[float]) -> float | None:
     return statistics.median(xs) if xs else None
@@ -71,6 +73,7 @@ def measure_size(env: benv.BenchEnv, n: int, args: argparse.Namespace, shown: di
             "status",
             "diagnose",
             "lb_status",
+            "api_status",
             "lb_diagnose",
             "lb_diagnose_inproc",
             "xargs",
@@ -96,6 +99,9 @@ def measure_size(env: benv.BenchEnv, n: int, args: argparse.Namespace, shown: di
         series["cpu_ms_per_host"].append(1000 * d.cpu / n)
         lb = m.lower_bound(plan_status)
         series["lb_status"].append(lb.wall)
+        api = m.engine_api(plan_status, env.sock)
+        if api.rc == 0 and json.loads(api.stdout)["ok"] == n:
+            series["api_status"].append(api.wall)
         lb = m.lower_bound(plan_diag)
         info = json.loads(lb.stdout)
         if info["ok"] != n:
@@ -115,6 +121,9 @@ def measure_size(env: benv.BenchEnv, n: int, args: argparse.Namespace, shown: di
             series["ansible_cpu_ms_per_host"].append(1000 * cpu / n)
     row.update({k: med(v) for k, v in series.items()})
     row["samples"] = series
+    lbw = m.timed([m.PY, "-m", "bench.lower_bound", str(plan_status), str(args.warm_calls)], env=m._clean_env())
+    if lbw.rc == 0:
+        row["lb_warm_status"] = med(json.loads(lbw.stdout)["warm_rounds"])
     log(f"N={n}: warm calls ({args.warm_calls} server_status calls in one MCP session)")
     w = m.timed([m.PY, "-m", "bench.warm", str(env.inventory(n)), str(args.warm_calls)], env=m._clean_env())
     if w.rc == 0:
@@ -185,6 +194,9 @@ def main() -> None:
     p.add_argument("--skip-ansible", action="store_true")
     p.add_argument("--keep", action="store_true", help="Leave the environment running at the end.")
     p.add_argument("--no-write", action="store_true", help="Do not write RESULTS.md / latest.json.")
+    p.add_argument(
+        "--merge", action="store_true", help="Add these sizes to bench/results/latest.json instead of replacing it."
+    )
     args = p.parse_args()
     sizes = sorted({int(s) for s in args.sizes.split(",") if s.strip()})
     d = Path(args.dir)
@@ -221,6 +233,13 @@ def main() -> None:
     results["analysis"] = analysis(args.log_lines)
     results["machine"]["loadavg_at_end"] = Path("/proc/loadavg").read_text().split()[:3]
     results["elapsed"] = time.monotonic() - started
+    if args.merge and LATEST.exists():
+        previous = json.loads(LATEST.read_text())
+        sizes_done = {**previous.get("sizes", {}), **results["sizes"]}
+        results = {**previous, **{k: v for k, v in results.items() if k != "sizes"}, "sizes": sizes_done}
+        results["commands"] = {**previous.get("commands", {}), **results.get("commands", {})}
+        results.setdefault("log_bytes", previous.get("log_bytes"))
+        results["merged_from"] = previous["date"]
     results["targets"] = targets(results)
     text = render(results)
     print(text)

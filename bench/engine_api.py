@@ -1,0 +1,65 @@
+"""Stretch probe: the status question through the Docker Engine API over the open SSH connection.
+
+``python -m bench.engine_api PLAN.json SOCKET`` — like the lower bound, one asyncssh connection per host and
+all hosts at once, but instead of exec'ing ``sh -c 'docker ps …; docker inspect …'`` (login shell + two
+docker CLI processes per host) it opens direct-streamlocal channels to the engine's unix socket and asks
+``GET /containers/json`` then ``GET /containers/{id}/json`` for each compose container: no remote process
+at all. Prints ``{"wall", "ok", "bytes", "containers"}``. Not dozor code: a measurement of what the path
+could give (issue 7's stretch), kept next to the lower bound it is compared with.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import sys
+import time
+import urllib.parse
+
+import asyncssh
+
+LIST = "/containers/json?all=1&filters=" + urllib.parse.quote(json.dumps({"label": ["com.docker.compose.project"]}))
+
+
+async def get(conn: asyncssh.SSHClientConnection, socket: str, path: str) -> bytes:
+    """One HTTP/1.0 request on its own stream (the body ends when the engine closes it)."""
+    reader, writer = await conn.open_unix_connection(socket)
+    writer.write(f"GET {path} HTTP/1.0\r\nHost: docker\r\n\r\n".encode())
+    data = await reader.read()
+    writer.close()
+    head, _, body = data.partition(b"\r\n\r\n")
+    if b" 200 " not in head.split(b"\r\n", 1)[0]:
+        raise RuntimeError(f"engine answered {head[:80]!r}")
+    return body
+
+
+async def one(plan: dict, alias: str, socket: str, keys: list, known: asyncssh.SSHKnownHosts) -> tuple[int, int]:
+    h = plan["hosts"][alias]
+    async with asyncssh.connect(
+        h["address"], port=h["port"], username=plan["user"], client_keys=keys, known_hosts=known, config=[]
+    ) as conn:
+        listing = await get(conn, socket, LIST)
+        ids = [c["Id"] for c in json.loads(listing)]
+        bodies = await asyncio.gather(*(get(conn, socket, f"/containers/{i}/json") for i in ids))
+    return len(listing) + sum(len(b) for b in bodies), len(ids)
+
+
+async def main(plan: dict, socket: str) -> dict:
+    keys = [asyncssh.read_private_key(plan["identity"])]
+    known = asyncssh.read_known_hosts(plan["known_hosts"])
+    started = time.monotonic()
+    res = await asyncio.gather(*(one(plan, a, socket, keys, known) for a in plan["hosts"]), return_exceptions=True)
+    wall = time.monotonic() - started
+    good = [r for r in res if not isinstance(r, BaseException)]
+    return {
+        "wall": wall,
+        "ok": len(good),
+        "bytes": sum(b for b, _ in good),
+        "containers": sum(c for _, c in good),
+        "errors": [repr(r) for r in res if isinstance(r, BaseException)][:3],
+    }
+
+
+if __name__ == "__main__":
+    with open(sys.argv[1]) as f:
+        print(json.dumps(asyncio.run(main(json.load(f), sys.argv[2]))))
