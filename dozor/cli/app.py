@@ -169,6 +169,11 @@ app.command("prune")(ops.prune)
 app.command("exec")(ops.exec_)
 
 
+from dozor.cli import security  # noqa: E402 — the security review (dozor.security)
+
+app.command("security")(security.security)
+
+
 def main() -> None:
     """Console-script entry point."""
     app()

@@ -56,7 +56,9 @@ def refused_result(fleet: Fleet, action: Action, hosts: Sequence[ResolvedHost], 
     results = []
     for h in hosts or []:
         log.refused(actor=actor, tool=action.tool, host=h.name, argv=action.argv, reason=reason)
-        results.append(HostResult(host=h.name, status=HostStatus.REFUSED, reason=reason))
+        from dozor.security.redact import redact
+
+        results.append(HostResult(host=h.name, status=HostStatus.REFUSED, reason=redact(reason)))
     if not hosts:
         log.refused(actor=actor, tool=action.tool, host=str(selector), argv=action.argv, reason=reason)
     return FleetResult(operation=action.tool, selector=selector, hosts=results)

@@ -12,6 +12,7 @@ from rich.text import Text
 
 from dozor.outcome import HostResult, HostStatus
 from dozor.runner.fleet_result import FleetResult
+from dozor.security.redact import redact
 from dozor.security.safetext import strip_control
 
 STATUS_STYLE = {
@@ -22,8 +23,8 @@ STATUS_STYLE = {
 
 
 def clean(text: object, limit: int = 300) -> Text:
-    """Untrusted text as a rich ``Text`` (no markup parsing), control characters stripped."""
-    s = strip_control(str(text))
+    """Untrusted text as a rich ``Text`` (no markup parsing), control characters stripped, secrets redacted."""
+    s = redact(strip_control(str(text)))
     if len(s) > limit:
         s = s[: limit - 1] + "…"
     return Text(s)

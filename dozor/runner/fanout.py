@@ -60,6 +60,14 @@ class HostContext:
 
 
 def _outcome(host: str, exc: BaseException, started: float) -> HostResult[Any]:
+    """The failure as data; its reason is redacted (errors may quote argv or output holding secrets)."""
+    from dozor.security.redact import redact
+
+    result = _raw_outcome(host, exc, started)
+    return result.model_copy(update={"reason": redact(result.reason)})
+
+
+def _raw_outcome(host: str, exc: BaseException, started: float) -> HostResult[Any]:
     elapsed = time.monotonic() - started
     if isinstance(exc, TransportError):
         return HostResult(host=host, status=exc.status, reason=exc.message, duration=elapsed)
