@@ -24,6 +24,7 @@ from dozor.transport.pool import TransportFactory, TransportPool
 if TYPE_CHECKING:
     from dozor.ops.api import DeployReport, DeployState, ExecOutput, PruneOptions, PruneReport, RestartResult
     from dozor.report.models import FleetReport
+    from dozor.security.findings import SecurityReport
 
 T = TypeVar("T")
 
