@@ -37,6 +37,15 @@ class HostContainers(BaseModel):
     services: list[ServiceState] = Field(default_factory=list)
 
 
+class HostCheck(BaseModel):
+    """What a reachability check learns about a host."""
+
+    docker_version: str | None = Field(description="The engine's version (docker version .Server.Version).")
+    compose: str | None = Field(default=None, description="v2 (docker compose plugin), v1 (docker-compose) or None.")
+    compose_version: str | None = None
+    compose_command: list[str] = Field(default_factory=list, description="argv prefix used for compose commands.")
+
+
 class ServiceLogs(BaseModel):
     """The logs payload of one host: the service's log lines, or ``found=False`` when it does not run there."""
 
@@ -152,15 +161,22 @@ class Fleet:
 
         return await self.run(op, host, name="resources")
 
-    async def check(self, host: str | None = None) -> FleetResult[str]:
-        """Reachability: connect and run ``docker version`` on each host; the payload is the engine version."""
+    async def check(self, host: str | None = None) -> FleetResult[HostCheck]:
+        """Reachability: connect, ask the Docker engine its version and detect compose (v2 plugin or v1)."""
 
-        async def op(ctx: HostContext) -> str:
+        async def op(ctx: HostContext) -> HostCheck:
             from dozor.collectors.base import check_docker
+            from dozor.collectors.compose import COMPOSE_DETECT
 
             r = await ctx.run(["docker", "version", "--format", "{{.Server.Version}}"])
             check_docker(r)
-            return r.stdout.strip()
+            compose = await ctx.collect(COMPOSE_DETECT)
+            return HostCheck(
+                docker_version=r.stdout.strip() or None,
+                compose=compose.variant,
+                compose_version=compose.version,
+                compose_command=compose.argv_prefix,
+            )
 
         return await self.run(op, host, name="check")
 

@@ -309,10 +309,10 @@ def unreachable_alert(host: str, status: HostStatus, reason: str, now: datetime)
     }.get(status, "Check the host is up and its SSH port reachable (ping, ssh -v, firewall).")
     title = {
         HostStatus.DOCKER_UNAVAILABLE: "Docker engine not reachable on the host",
-        HostStatus.ERROR: "host could not be checked (error)",
+        HostStatus.ERROR: "host could not be checked",
         HostStatus.TIMEOUT: "host did not answer in time",
         HostStatus.REFUSED: "host refused the operation",
-    }.get(status, f"host did not answer ({status.value})")
+    }.get(status, "host did not answer") + f" ({status.value})"
     return Alert(
         severity=Severity.CRITICAL, code=AlertCode.HOST_UNREACHABLE, host=host,
         title=title, evidence=reason or status.value, action=action,
