@@ -40,8 +40,8 @@ async def test_proxyjump_through_another_host(fleet: Any, tmp_path: Path) -> Non
     cfg = tmp_path / "ssh_config"
     cfg.write_text(
         Path(fleet.ssh_config).read_text()
-        + "\nHost web2-via-web1\n  HostName 127.0.0.3\n  User root\n  ProxyJump web1\n"
-        f"  IdentityFile {fleet.identity_file}\n"
+        + f"\nHost web2-via-web1\n  HostName {fleet.hosts['web2'].address}\n  Port {fleet.hosts['web2'].port}\n"
+        f"  User root\n  ProxyJump web1\n  IdentityFile {fleet.identity_file}\n"
     )
     inv = _inv(fleet, cfg, {"hidden": "web2-via-web1"})
     async with Fleet(inv) as f:
@@ -57,4 +57,4 @@ async def test_proxyjump_through_another_host(fleet: Any, tmp_path: Path) -> Non
 
 def _no_direct(port: int) -> bool:
     out = subprocess.run(["ss", "-tnH", f"sport = :{port}"], capture_output=True, text=True).stdout
-    return "127.0.0.3:22" not in out
+    return "127.0.0.3:" not in out
