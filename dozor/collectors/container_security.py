@@ -8,13 +8,12 @@ Environment values are dropped here, in the parser, so no model ever holds one.
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from pydantic import BaseModel, Field
 
-from dozor.collectors.base import Collector, CollectorError, check_docker, first_line
-from dozor.collectors.status import LABEL_PROJECT, LABEL_SERVICE, PortMapping, _ports, status_argv
+from dozor.collectors.base import Collector, CollectorError
+from dozor.collectors.status import LABEL_PROJECT, LABEL_SERVICE, PortMapping, _ports, inspect_objects, status_argv
 from dozor.transport.base import CommandResult
 
 
@@ -114,20 +113,7 @@ def container_security_from_inspect(c: dict[str, Any]) -> ContainerSecurity:
 
 def parse_container_security(result: CommandResult) -> list[ContainerSecurity]:
     """Parse the status script's output (a ``docker inspect`` JSON array) into security views."""
-    check_docker(result)
-    text = result.stdout.strip()
-    if not text:
-        raise CollectorError(f"docker inspect printed nothing (exit {result.exit_status}): "
-                             + first_line(result.stderr))
-    try:
-        data = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise CollectorError("docker inspect output is not JSON") from exc
-    if not isinstance(data, list):
-        raise CollectorError("docker inspect output is not a JSON array")
-    if result.exit_status not in (0, None) and "no such object" not in result.stderr.lower():
-        raise CollectorError(f"docker inspect failed (exit {result.exit_status}): {first_line(result.stderr)}")
-    return [container_security_from_inspect(c) for c in data]
+    return [container_security_from_inspect(c) for c in inspect_objects(result)]
 
 
 CONTAINER_SECURITY: Collector[list[ContainerSecurity]] = Collector(

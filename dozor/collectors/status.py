@@ -226,8 +226,8 @@ def container_from_inspect(c: dict[str, Any]) -> ContainerStatus:
         raise CollectorError(f"unexpected docker inspect shape: {exc!r}") from exc
 
 
-def parse_status(result: CommandResult) -> list[ContainerStatus]:
-    """Parse the status script's output (a ``docker inspect`` JSON array)."""
+def inspect_objects(result: CommandResult) -> list[dict[str, Any]]:
+    """The JSON array printed by the status script's ``docker inspect`` (docker errors raised as such)."""
     check_docker(result)
     text = result.stdout.strip()
     if not text:
@@ -243,7 +243,12 @@ def parse_status(result: CommandResult) -> list[ContainerStatus]:
     # while still printing the others: keep what we have.
     if result.exit_status not in (0, None) and "no such object" not in result.stderr.lower():
         raise CollectorError(f"docker inspect failed (exit {result.exit_status}): {first_line(result.stderr)}")
-    return [container_from_inspect(c) for c in data]
+    return data
+
+
+def parse_status(result: CommandResult) -> list[ContainerStatus]:
+    """Parse the status script's output (a ``docker inspect`` JSON array)."""
+    return [container_from_inspect(c) for c in inspect_objects(result)]
 
 
 def uptime_seconds(container: ContainerStatus, now: datetime) -> float | None:
