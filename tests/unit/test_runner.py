@@ -39,7 +39,7 @@ async def test_results_in_host_order_and_parallel() -> None:
     results = await run_on_hosts(
         hosts, lambda ctx: ctx.run(["echo", ctx.host.name]), transport_for=lambda h: FunctionTransport(slow)
     )
-    assert time.monotonic() - started < 1.0  # 20 × 0.2 s in parallel, not in series
+    assert time.monotonic() - started < 3.0  # 20 × 0.2 s in parallel, not 4 s in series
     assert [r.host for r in results] == [h.name for h in hosts]
     assert all(r.ok and r.data.stdout == f"echo {r.host}" for r in results)
 
@@ -104,7 +104,7 @@ async def test_fleet_deadline_reports_unfinished_hosts() -> None:
 
     started = time.monotonic()
     results = await run_on_hosts(hosts, op, transport_for=lambda h: FunctionTransport(_echo), fleet_timeout=0.3)
-    assert time.monotonic() - started < 1.0
+    assert time.monotonic() - started < 10  # the fleet deadline cut the 30 s host short
     assert [r.status for r in results] == [HostStatus.OK, HostStatus.TIMEOUT, HostStatus.OK]
     assert "fleet deadline" in results[1].reason
 
