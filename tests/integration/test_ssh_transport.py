@@ -105,7 +105,7 @@ async def test_hung_command_ended_at_timeout_and_remote_process_gone(fleet: Any)
     elapsed = asyncio.get_running_loop().time() - started
     assert r.timed_out and r.exit_status is None
     assert r.stdout == "partial\n"
-    assert elapsed < 2.5
+    assert elapsed < 1.0 + 3  # ended at its 1 s timeout, not after the 3000+ s sleep
     # The test hosts live on this machine: look for the remote process directly.
     assert subprocess.run(["pgrep", "-fx", f"sleep {secs}"], capture_output=True).returncode == 0
     await asyncio.sleep(3.5)  # the remote `timeout` wrapper ends it shortly after ours fired
@@ -188,7 +188,7 @@ async def test_recent_connect_failure_is_reported_at_once(fleet: Any) -> None:
     started = loop.time()
     with pytest.raises(ConnectTimeout) as again:
         await t.run(["true"])
-    assert loop.time() - started < 0.1
+    assert loop.time() - started < 1.0  # no new connect attempt (that would take the 3 s timeout)
     assert "last attempt" in again.value.message and "connect timeout" in again.value.message
     # retry_after = 0: every call tries again.
     inv0 = inventory(fleet, retry_after=0)
