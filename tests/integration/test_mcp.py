@@ -119,6 +119,18 @@ async def test_dozor_serve_stdio_entry_point(fleet: Any) -> None:
         assert _hosts(r)["db1"]["status"] == "ok"
 
 
+async def test_stdio_over_ssh(fleet: Any) -> None:
+    """`ssh host "dozor serve"`: the test hosts share this machine's filesystem, so dozor is installed there."""
+    argv = fleet.ssh_argv("web1", "env", f"DOZOR_INVENTORY={fleet.inventory}", DOZOR, "serve")
+    params = StdioServerParameters(command=argv[0], args=argv[1:], env=_env(fleet), cwd=ROOT)
+    async with Client(params, read_timeout_seconds=90) as c:
+        names = {t.name for t in (await c.list_tools()).tools}
+        assert {"server_status", "server_diagnose", "fleet_hosts"} <= names
+        r = await c.call_tool("server_status", {"host": "@web"})
+        hosts = _hosts(r)
+        assert set(hosts) == {"web1", "web2"} and all(h["status"] == "ok" for h in hosts.values())
+
+
 async def test_mutating_tools_need_one_explicit_writable_host(fleet: Any, tmp_path: Path) -> None:
     """The guard every mutating tool uses: no host, several hosts and read-only hosts are refused."""
     from dozor.mcp.calls import one_host_to_change
