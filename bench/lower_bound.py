@@ -19,11 +19,27 @@ import time
 
 import asyncssh
 
+# The same cipher order as dozor (dozor/transport/ssh.py CIPHERS), so this stays a lower bound.
+CIPHERS = [
+    "aes128-gcm@openssh.com",
+    "aes256-gcm@openssh.com",
+    "chacha20-poly1305@openssh.com",
+    "aes256-ctr",
+    "aes192-ctr",
+    "aes128-ctr",
+]
+
 
 async def connect(plan: dict, alias: str, keys: list, known: asyncssh.SSHKnownHosts) -> asyncssh.SSHClientConnection:
     h = plan["hosts"][alias]
     return await asyncssh.connect(
-        h["address"], port=h["port"], username=plan["user"], client_keys=keys, known_hosts=known, config=[]
+        h["address"],
+        port=h["port"],
+        username=plan["user"],
+        client_keys=keys,
+        known_hosts=known,
+        config=[],
+        encryption_algs=CIPHERS,
     )
 
 

@@ -97,10 +97,12 @@ def render(results: dict) -> str:
         "chan/h",
         "RSS MB",
         "CPU ms/h",
+        "LB CPU ms/h",
         "LB status",
         "status/LB",
         "API status",
         "API/LB",
+        "API warm",
     ]
     rows = []
     for k in sorted(results["sizes"], key=int):
@@ -123,10 +125,12 @@ def render(results: dict) -> str:
                 str(r["channels_per_host"]),
                 _f(r["rss_mb"], "{:.0f}"),
                 _f(r["cpu_ms_per_host"], "{:.1f}"),
+                _f(r.get("lb_cpu_ms_per_host"), "{:.1f}"),
                 _f(r["lb_status"]),
                 _f(_ratio(r["status"], r["lb_status"])),
                 _f(r.get("api_status")),
                 _f(_ratio(r.get("api_status"), r["lb_status"])),
+                _f(r.get("api_warm_status"), "{:.3f}"),
             ]
         )
     lines = ["| " + " | ".join(head) + " |", "|" + "|".join("---" for _ in head) + "|"]
@@ -136,8 +140,12 @@ def render(results: dict) -> str:
     out = [
         f"dozor bench — {results['date']} — {mach['nproc']} CPUs, {mach['mem_gb']} GB, kernel {mach['kernel']}, "
         f"Python {mach['python']}; load {' '.join(mach['loadavg_at_start'])} at start, "
-        f"{' '.join(mach.get('loadavg_at_end', ['?']))} at end; medians of {results['args']['runs']} runs "
-        f"(Ansible: {results['args']['ansible_runs']})",
+        f"{' '.join(mach.get('loadavg_at_end', ['?']))} at end; medians of "
+        + ", ".join(
+            f"{len(r['samples']['status'])} runs at N={k} (Ansible {len(r['samples']['ansible']) or 'not run'})"
+            for k, r in sorted(results["sizes"].items(), key=lambda kv: int(kv[0]))
+        )
+        + (f"; sizes merged with the run of {results['merged_from']}" if results.get("merged_from") else ""),
         "",
         *lines,
         "",

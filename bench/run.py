@@ -80,11 +80,12 @@ def measure_size(env: benv.BenchEnv, n: int, args: argparse.Namespace, shown: di
             "ansible",
             "rss_mb",
             "cpu_ms_per_host",
+            "lb_cpu_ms_per_host",
             "ansible_cpu_ms_per_host",
             "xargs_cpu_ms_per_host",
         )
     }
-    do_ansible = not args.skip_ansible and m.ansible_available()
+    do_ansible = not args.skip_ansible and m.ansible_available() and n <= args.ansible_max
     for r in range(args.runs):
         log(f"N={n}: run {r + 1}/{args.runs}")
         s = m.dozor_cli(env, n, "status")
@@ -107,6 +108,7 @@ def measure_size(env: benv.BenchEnv, n: int, args: argparse.Namespace, shown: di
         if info["ok"] != n:
             raise RuntimeError(f"lower bound: {n - info['ok']} hosts failed: {info['errors']}")
         series["lb_diagnose"].append(lb.wall)
+        series["lb_cpu_ms_per_host"].append(1000 * lb.cpu / n)
         series["lb_diagnose_inproc"].append(info["wall"])
         x = m.openssh_xargs(env, n, cap_diag["commands"])
         if x.rc != 0:
@@ -124,6 +126,11 @@ def measure_size(env: benv.BenchEnv, n: int, args: argparse.Namespace, shown: di
     lbw = m.timed([m.PY, "-m", "bench.lower_bound", str(plan_status), str(args.warm_calls)], env=m._clean_env())
     if lbw.rc == 0:
         row["lb_warm_status"] = med(json.loads(lbw.stdout)["warm_rounds"])
+    apiw = m.timed(
+        [m.PY, "-m", "bench.engine_api", str(plan_status), str(env.sock), str(args.warm_calls)], env=m._clean_env()
+    )
+    if apiw.rc == 0:
+        row["api_warm_status"] = json.loads(apiw.stdout)["warm"]
     log(f"N={n}: warm calls ({args.warm_calls} server_status calls in one MCP session)")
     w = m.timed([m.PY, "-m", "bench.warm", str(env.inventory(n)), str(args.warm_calls)], env=m._clean_env())
     if w.rc == 0:
@@ -192,6 +199,7 @@ def main() -> None:
     p.add_argument("--log-lines", type=int, default=300_000, help="Lines for the analysis throughput test.")
     p.add_argument("--dir", default="/tmp/dzb", help="Bench directory (never the test fleet's).")
     p.add_argument("--skip-ansible", action="store_true")
+    p.add_argument("--ansible-max", type=int, default=50, help="Largest size Ansible runs at (it is slow).")
     p.add_argument("--keep", action="store_true", help="Leave the environment running at the end.")
     p.add_argument("--no-write", action="store_true", help="Do not write RESULTS.md / latest.json.")
     p.add_argument(
