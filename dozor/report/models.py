@@ -16,6 +16,7 @@ and the report text names the unreachable hosts either way.
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Iterable
 from datetime import datetime
 from enum import IntEnum
 
@@ -33,6 +34,18 @@ class ReportExit(IntEnum):
     WARNINGS = 1
     CRITICAL = 2
     UNREACHABLE = 3
+
+    @classmethod
+    def decide(cls, severities: Iterable[Severity], *, unreachable: bool) -> int:
+        """The exit code for the severities found on answering hosts: critical wins over unreachable."""
+        seen = set(severities)
+        if Severity.CRITICAL in seen:
+            return int(cls.CRITICAL)
+        if unreachable:
+            return int(cls.UNREACHABLE)
+        if Severity.WARNING in seen:
+            return int(cls.WARNINGS)
+        return int(cls.HEALTHY)
 
 
 class ServiceSummary(BaseModel):
@@ -158,14 +171,8 @@ class FleetReport(BaseModel):
     @property
     def exit_code(self) -> int:
         """0 healthy, 1 warnings, 2 critical, 3 hosts unreachable (critical wins; see module docstring)."""
-        found = [a for h in self.hosts if h.answered for a in h.alerts]
-        if any(a.severity is Severity.CRITICAL for a in found):
-            return int(ReportExit.CRITICAL)
-        if self.unreachable:
-            return int(ReportExit.UNREACHABLE)
-        if any(a.severity is Severity.WARNING for a in found):
-            return int(ReportExit.WARNINGS)
-        return int(ReportExit.HEALTHY)
+        found = (a.severity for h in self.hosts if h.answered for a in h.alerts)
+        return ReportExit.decide(found, unreachable=bool(self.unreachable))
 
     @property
     def answered(self) -> list[HostReport]:

@@ -140,14 +140,8 @@ class SecurityReport(BaseModel):
     @property
     def exit_code(self) -> int:
         """0 nothing above info, 1 warnings, 2 critical, 3 hosts unreachable (critical wins)."""
-        found = [f for h in self.hosts if h.answered for f in h.findings]
-        if any(f.severity is Severity.CRITICAL for f in found):
-            return int(ReportExit.CRITICAL)
-        if any(not h.answered for h in self.hosts):
-            return int(ReportExit.UNREACHABLE)
-        if any(f.severity is Severity.WARNING for f in found):
-            return int(ReportExit.WARNINGS)
-        return int(ReportExit.HEALTHY)
+        found = (f.severity for h in self.hosts if h.answered for f in h.findings)
+        return ReportExit.decide(found, unreachable=any(not h.answered for h in self.hosts))
 
     @property
     def findings(self) -> list[Finding]:
