@@ -9,6 +9,7 @@ import hmac
 import ipaddress
 import os
 from pathlib import Path
+from typing import Literal
 
 from mcp.server.auth.provider import AccessToken
 from mcp.server.auth.settings import AuthSettings
@@ -104,14 +105,7 @@ def serve_http(
     allowed_hosts: list[str] | None = None,
 ) -> None:
     """Serve streamable HTTP on ``http://bind:port/mcp`` behind a bearer token."""
-    token = load_token(token_file)
-    server = build_server(inventory=inventory, read_only=read_only, **_auth(bind, port, "/mcp", token))
-    server.run(
-        "streamable-http",
-        host=bind,
-        port=port,
-        transport_security=security_settings(bind, allowed_hosts or []),
-    )
+    _serve_with_token("streamable-http", "/mcp", inventory, read_only, bind, port, token_file, allowed_hosts)
 
 
 def serve_sse(
@@ -124,6 +118,19 @@ def serve_sse(
     allowed_hosts: list[str] | None = None,
 ) -> None:
     """Serve the older SSE transport (``/sse`` + ``/messages/``) behind a bearer token."""
+    _serve_with_token("sse", "/sse", inventory, read_only, bind, port, token_file, allowed_hosts)
+
+
+def _serve_with_token(
+    transport: Literal["streamable-http", "sse"],
+    path: str,
+    inventory: str | None,
+    read_only: bool,
+    bind: str,
+    port: int,
+    token_file: str | None,
+    allowed_hosts: list[str] | None,
+) -> None:
     token = load_token(token_file)
-    server = build_server(inventory=inventory, read_only=read_only, **_auth(bind, port, "/sse", token))
-    server.run("sse", host=bind, port=port, transport_security=security_settings(bind, allowed_hosts or []))
+    server = build_server(inventory=inventory, read_only=read_only, **_auth(bind, port, path, token))
+    server.run(transport, host=bind, port=port, transport_security=security_settings(bind, allowed_hosts or []))
