@@ -805,13 +805,25 @@ def scenario_problems(info: FleetInfo) -> list[str]:
 def wait_settled(info: FleetInfo, timeout: float = SETTLE_TIMEOUT) -> None:
     """Wait (bounded) until every planted scenario is in its intended state."""
     deadline = time.monotonic() + timeout
+    replays = 0
     while True:
         problems = scenario_problems(info)
         if not problems:
             return
+        if replays < 3 and _missed_oom(info):
+            # Docker sometimes misses the cgroup v1 OOM event (Exited 137, OOMKilled=false): run the kill again.
+            replays += 1
+            info.docker("db1", "start", "data_db_1", check=False)
         if time.monotonic() > deadline:
             raise FleetError(f"fleet scenarios did not settle within {timeout:.0f}s:\n  " + "\n  ".join(problems))
         time.sleep(0.5)
+
+
+def _missed_oom(info: FleetInfo) -> bool:
+    """True when db1's db exited 137 without docker recording the OOM kill."""
+    r = info.docker("db1", "inspect", "--format", "{{.State.Status}} {{.State.ExitCode}} {{.State.OOMKilled}}",
+                    "data_db_1", check=False)
+    return r.returncode == 0 and r.stdout.split() == ["exited", "137", "false"]
 
 
 def _ensure_scenarios(info: FleetInfo) -> None:
