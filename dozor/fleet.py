@@ -12,11 +12,12 @@ from pydantic import BaseModel, Field
 
 from dozor.collectors.base import CollectorError
 from dozor.collectors.logs import LOGS, LogResult
-from dozor.collectors.resources import RESOURCES, HostResources
-from dozor.collectors.status import STATUS, ContainerStatus, ServiceState, match_declared
+from dozor.collectors.resources import HostResources
+from dozor.collectors.status import ContainerStatus, ServiceState, match_declared
 from dozor.inventory.loader import load_inventory
 from dozor.inventory.models import Inventory, ResolvedHost
 from dozor.inventory.selector import select_hosts
+from dozor.runner.docker import container_status, host_resources
 from dozor.runner.fanout import HostContext, Progress, run_on_hosts
 from dozor.runner.fleet_result import FleetResult
 from dozor.transport.pool import TransportFactory, TransportPool
@@ -144,7 +145,7 @@ class Fleet:
         """
 
         async def op(ctx: HostContext) -> HostContainers:
-            containers = await ctx.collect(STATUS)
+            containers = await container_status(ctx)
             services = match_declared(containers, ctx.host.projects)
             if service is not None:
                 services = [s for s in services if s.service == service]
@@ -157,7 +158,7 @@ class Fleet:
         """Per-container CPU/memory and per-host disk, memory, swap, load and CPU count."""
 
         async def op(ctx: HostContext) -> HostResources:
-            return await ctx.collect(RESOURCES)
+            return await host_resources(ctx)
 
         return await self.run(op, host, name="resources")
 

@@ -26,7 +26,9 @@ echo @@dfi; $T df -P -i -T 2>&1; echo "@@rc $?"
 echo @@meminfo; cat /proc/meminfo 2>&1; echo "@@rc $?"
 echo @@loadavg; cat /proc/loadavg 2>&1; echo "@@rc $?"
 echo @@nproc; nproc 2>&1; echo "@@rc $?"
+if [ "$2" != host ]; then
 echo @@stats; $T docker stats --no-stream --format '{{json .}}' 2>&1; echo "@@rc $?"
+fi
 """
 
 DEFAULT_SECTION_TIMEOUT = 20
@@ -118,11 +120,15 @@ class HostResources(BaseModel):
     section_errors: dict[str, str] = Field(default_factory=dict, description="Other sections that failed.")
 
 
-def resources_argv(section_timeout: int = DEFAULT_SECTION_TIMEOUT) -> list[str]:
-    """``sh -c`` running the constant resources script; ``section_timeout`` caps df and docker stats."""
+def resources_argv(section_timeout: int = DEFAULT_SECTION_TIMEOUT, *, containers: bool = True) -> list[str]:
+    """``sh -c`` running the constant resources script; ``section_timeout`` caps df and docker stats.
+
+    ``containers=False`` leaves ``docker stats`` out (the Engine API answers that part).
+    """
     if not isinstance(section_timeout, int) or not 1 <= section_timeout <= 600:
         raise ValueError("section_timeout must be an integer number of seconds in 1..600")
-    return ["sh", "-c", RESOURCES_SCRIPT, "dozor-resources", str(section_timeout)]
+    return ["sh", "-c", RESOURCES_SCRIPT, "dozor-resources", str(section_timeout),
+            "all" if containers else "host"]
 
 
 _UNITS = {
@@ -363,7 +369,8 @@ def parse_resources(result: CommandResult) -> HostResources:
         if s:
             junk.append(s)
     res.containers = containers
-    if rc != 0 or (junk and not containers):
+    wants_stats = not (result.argv and result.argv[-1] == "host")
+    if wants_stats and (rc != 0 or (junk and not containers)):
         res.docker_error = _docker_error(junk or st_lines, rc if rc is not None else result.exit_status)
     res.section_errors = errors
     return res

@@ -89,6 +89,16 @@ class HostSettings(_Strict):
     known_hosts_files: list[str] | None = Field(default=None, description="Trusted known_hosts files.")
     read_only: bool | None = Field(default=None, description="Refuse every mutation on this host.")
     keepalive: float | None = Field(default=None, description="Seconds between SSH keepalives (0 = off).")
+    engine_api: bool | None = Field(
+        default=None,
+        description="Ask the Docker Engine API through the connection (no remote process) when its unix "
+        "socket can be opened; false = always the docker CLI. Default: true.",
+    )
+    docker_host: str | None = Field(
+        default=None,
+        description="The engine, as DOCKER_HOST (unix:///var/run/docker.sock). Default: what the login "
+        "environment's docker CLI uses, looked up once per connection.",
+    )
 
 
 class Defaults(HostSettings):
@@ -164,6 +174,8 @@ class ResolvedHost(BaseModel):
     max_channels: int
     retry_after: float = 20.0
     state_dir: str
+    engine_api: bool = True
+    docker_host: str | None = None
 
     @property
     def is_local(self) -> bool:
@@ -297,6 +309,8 @@ class Inventory(_Strict):
             max_channels=d.max_channels,
             retry_after=d.retry_after,
             state_dir=d.state_dir or str(default_state_dir()),
+            engine_api=pick("engine_api", True),
+            docker_host=pick("docker_host", None),
         )
 
 

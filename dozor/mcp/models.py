@@ -59,7 +59,10 @@ class HostEntry(BaseModel):
         default=None, description="Outcome of the latest call that reached out to this host; null = not yet asked."
     )
     connections_opened: int = Field(default=0, description="SSH connections this server opened to the host so far.")
-    commands_run: int = Field(default=0, description="SSH channels (commands) run on the host so far.")
+    commands_run: int = Field(default=0, description="Remote commands (SSH exec channels) run on the host so far.")
+    engine_requests: int = Field(
+        default=0, description="Streams to the host's Docker socket so far (Engine API; no remote process)."
+    )
 
 
 class HostsOutput(BaseModel):

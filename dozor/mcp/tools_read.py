@@ -44,6 +44,7 @@ async def fleet_hosts(ctx: Context, host: HostArg = None) -> Annotated[CallToolR
             last_seen=state.seen.get(h.name),
             connections_opened=stats.get(h.name, {}).get("connects", 0),
             commands_run=stats.get(h.name, {}).get("channels", 0),
+            engine_requests=stats.get(h.name, {}).get("streams", 0),
         )
         for h in select(ctx, host)
     ]

@@ -15,10 +15,11 @@ from pydantic import BaseModel, Field
 
 from dozor.collectors.base import check_docker, first_line
 from dozor.collectors.compose import COMPOSE_DETECT
-from dozor.collectors.status import STATUS, ContainerState, ContainerStatus, HealthState
+from dozor.collectors.status import ContainerState, ContainerStatus, HealthState
 from dozor.inventory.models import Project
 from dozor.ops.action import ActionFailed
 from dozor.ops.guard import declared_project
+from dozor.runner.docker import container_status
 from dozor.runner.fanout import HostContext
 
 # $1 = directory, the rest = argv to run there.
@@ -82,7 +83,7 @@ async def restart_service(
     started = time.monotonic()
     proj = declared_project(ctx.host, project, service)
     prefix = await compose_prefix(ctx)
-    before = {c.name: c.started_at for c in _of_service(await ctx.collect(STATUS), proj.name, service)}
+    before = {c.name: c.started_at for c in _of_service(await container_status(ctx), proj.name, service)}
     argv = in_dir(proj.path or "", [*compose_base(prefix, proj), "restart", service])
     result = await ctx.run(argv, timeout=max(ctx.host.timeouts.command, RESTART_TIMEOUT))
     check_docker(result)
@@ -93,7 +94,7 @@ async def restart_service(
     budget = min(health_wait, ctx.host.timeouts.host - (time.monotonic() - started) - 3.0)
     deadline = time.monotonic() + max(budget, 0.0)
     while True:
-        after = _of_service(await ctx.collect(STATUS), proj.name, service)
+        after = _of_service(await container_status(ctx), proj.name, service)
         if not any(c.health is HealthState.STARTING for c in after) or time.monotonic() >= deadline:
             break
         await asyncio.sleep(HEALTH_POLL)

@@ -11,12 +11,13 @@ import time
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
-from dozor.collectors.status import STATUS, ContainerState, ContainerStatus, HealthState
+from dozor.collectors.status import ContainerState, ContainerStatus, HealthState
 from dozor.inventory.models import ResolvedHost
 from dozor.ops.action import Action, refused_result, run_action, select_or_audit
 from dozor.ops.deploy import DeployReport, DeployState, read_deploys, start_deploy, validate_deploy_args
 from dozor.ops.guard import check_selection
 from dozor.outcome import HostResult, HostStatus
+from dozor.runner.docker import container_status
 from dozor.runner.fanout import HostContext, Refused
 from dozor.runner.fleet_result import FleetResult
 
@@ -63,7 +64,7 @@ async def _healthy(fleet: Fleet, host: ResolvedHost, project: str, services: Seq
     problems: list[str] = ["not checked"]
     while True:
         async def op(ctx: HostContext) -> list[ContainerStatus]:
-            return await ctx.collect(STATUS)
+            return await container_status(ctx)
 
         r = (await fleet.run(op, host.name, name="deploy-health", hosts=[host])).hosts[0]
         problems = _service_problems(r.data or [], project, wanted) if r.ok else [f"status: {r.reason}"]

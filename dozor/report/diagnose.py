@@ -21,12 +21,12 @@ from typing import TYPE_CHECKING
 
 from dozor.collectors.base import CollectorError
 from dozor.collectors.logs import ERROR_REGEX, LOGS, LogResult
-from dozor.collectors.resources import RESOURCES
-from dozor.collectors.status import STATUS, ContainerState, HealthState, ServiceState, match_declared
+from dozor.collectors.status import ContainerState, HealthState, ServiceState, match_declared
 from dozor.report.build import HostDiagnosis, build_fleet_report, build_host_report
 from dozor.report.findings import ServiceLogSummary, analyze_service_lines, detect_service_kind
 from dozor.report.models import FleetReport, HostReport
 from dozor.report.rules import log_alerts, unreachable_alert
+from dozor.runner.docker import container_status, host_resources
 from dozor.runner.fanout import HostContext
 
 if TYPE_CHECKING:
@@ -93,10 +93,10 @@ def diagnosis_operation(
 
     async def op(ctx: HostContext) -> HostDiagnosis:
         if quick:
-            containers = await ctx.collect(STATUS)
+            containers = await container_status(ctx)
             res = res_err = None
         else:
-            containers, res = await asyncio.gather(ctx.collect(STATUS), ctx.collect(RESOURCES),
+            containers, res = await asyncio.gather(container_status(ctx), host_resources(ctx),
                                                    return_exceptions=True)
             if isinstance(containers, BaseException):
                 raise containers

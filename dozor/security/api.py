@@ -21,12 +21,13 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from pydantic import BaseModel, Field
 
 from dozor.collectors.base import CollectorError, DockerUnavailable
-from dozor.collectors.container_security import CONTAINER_SECURITY, ContainerSecurity
+from dozor.collectors.container_security import ContainerSecurity, container_security_from_inspect
 from dozor.collectors.hostsec import DOCKERD, PROJECT_FILES, SSHD, ProjectFiles
 from dozor.collectors.listeners import LISTENERS
 from dozor.collectors.logs import LOGS
 from dozor.outcome import HostResult
 from dozor.report.findings import detect_service_kind
+from dozor.runner.docker import inspect_containers
 from dozor.runner.fanout import HostContext
 from dozor.security.checks_containers import check_container
 from dozor.security.checks_host import check_dockerd, check_listeners, check_project_files, check_sshd, not_checked
@@ -49,6 +50,10 @@ class HostAudit(BaseModel):
 
     containers: int = 0
     findings: list[Finding] = Field(default_factory=list)
+
+
+async def _containers(ctx: HostContext) -> list[ContainerSecurity]:
+    return [container_security_from_inspect(c) for c in await inspect_containers(ctx, include_all=True)]
 
 
 def _short(exc: BaseException) -> str:
@@ -83,7 +88,7 @@ def audit_operation(*, logs: bool = True) -> Callable[[HostContext], Awaitable[H
             return await ctx.collect(PROJECT_FILES, paths=paths) if paths else None
 
         containers, listeners, sshd, dockerd, project = await asyncio.gather(
-            run("containers (docker inspect)", lambda: ctx.collect(CONTAINER_SECURITY)),
+            run("containers (docker inspect)", lambda: _containers(ctx)),
             run("listening sockets", lambda: ctx.collect(LISTENERS)),
             run("sshd settings", lambda: ctx.collect(SSHD)),
             run("Docker daemon", lambda: ctx.collect(DOCKERD)),

@@ -1,6 +1,6 @@
 """Transports: run an argv on a host (local subprocess or pooled SSH)."""
 
-from dozor.transport.base import CommandResult, Transport
+from dozor.transport.base import CommandResult, Transport, UnixSocketTransport
 from dozor.transport.errors import (
     AuthFailed,
     ChannelError,
@@ -9,6 +9,7 @@ from dozor.transport.errors import (
     HostKeyUnknown,
     HostUnreachable,
     TransportError,
+    UnixSocketUnavailable,
 )
 from dozor.transport.local import LocalTransport
 from dozor.transport.pool import TransportPool
@@ -27,4 +28,6 @@ __all__ = [
     "Transport",
     "TransportError",
     "TransportPool",
+    "UnixSocketTransport",
+    "UnixSocketUnavailable",
 ]

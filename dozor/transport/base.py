@@ -50,3 +50,38 @@ class Transport(Protocol):
     async def close(self) -> None:
         """Release connections. Safe to call twice."""
         ...
+
+
+@runtime_checkable
+class StreamReader(Protocol):
+    """The reading half of a byte stream (asyncio's and asyncssh's readers both fit)."""
+
+    async def read(self, n: int = -1) -> bytes:
+        """Up to ``n`` bytes; ``b""`` at end of stream."""
+        ...
+
+
+@runtime_checkable
+class StreamWriter(Protocol):
+    """The writing half of a byte stream (asyncio's and asyncssh's writers both fit)."""
+
+    def write(self, data: bytes) -> None:
+        """Queue ``data`` for sending."""
+        ...
+
+    def close(self) -> None:
+        """Close the stream."""
+        ...
+
+
+@runtime_checkable
+class UnixSocketTransport(Protocol):
+    """A transport that can also open a byte stream to a unix socket on its host.
+
+    Over SSH this is a direct-streamlocal channel on the pooled connection: no remote process.
+    Raises ``UnixSocketUnavailable`` when the socket cannot be opened (missing, denied, forwarding off).
+    """
+
+    async def open_unix(self, path: str) -> tuple[StreamReader, StreamWriter]:
+        """Open a stream to the unix socket ``path`` on the host."""
+        ...

@@ -6,7 +6,8 @@
     ├── AuthFailed           the server refused every credential
     ├── HostKeyUnknown       strict policy and the host is not in known_hosts
     ├── HostKeyMismatch      the host presented a key different from the recorded one
-    └── ChannelError         the connection is up but a command channel could not be opened
+    ├── ChannelError         the connection is up but a command channel could not be opened
+    └── UnixSocketUnavailable  the connection is up but a unix socket on the host cannot be opened
 
 A command that runs too long is not an exception: ``CommandResult.timed_out`` says so.
 """
@@ -58,5 +59,11 @@ class HostKeyMismatch(TransportError):
 
 class ChannelError(TransportError):
     """The connection is up but no command channel could be opened."""
+
+    status = HostStatus.ERROR
+
+
+class UnixSocketUnavailable(TransportError):
+    """A unix socket on the host could not be opened (missing, permission denied, forwarding disabled)."""
 
     status = HostStatus.ERROR

@@ -10,7 +10,7 @@ import time
 from collections.abc import Sequence
 
 from dozor.transport.base import DEFAULT_COMMAND_TIMEOUT, DEFAULT_MAX_OUTPUT, CommandResult
-from dozor.transport.errors import TransportError
+from dozor.transport.errors import TransportError, UnixSocketUnavailable
 
 
 class _Capped:
@@ -110,6 +110,13 @@ class LocalTransport:
             timed_out=timed_out,
             truncated=out.truncated or err.truncated,
         )
+
+    async def open_unix(self, path: str) -> tuple[asyncio.StreamReader, asyncio.StreamWriter]:
+        """Connect to the unix socket ``path`` on this machine."""
+        try:
+            return await asyncio.open_unix_connection(path, limit=1 << 20)
+        except OSError as exc:
+            raise UnixSocketUnavailable(f"cannot open unix socket {path}: {exc.strerror or exc}") from exc
 
     async def close(self) -> None:
         """Nothing to release."""

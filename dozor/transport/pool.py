@@ -47,11 +47,11 @@ class TransportPool:
         return transport
 
     def stats(self) -> dict[str, dict[str, int]]:
-        """Connections and channels opened per SSH host, for benchmarks and tests."""
+        """Connections, exec channels and unix-socket streams opened per SSH host, for benchmarks and tests."""
         out = {}
         for name, (_, t) in self._transports.items():
             if isinstance(t, SSHTransport):
-                out[name] = {"connects": t.connects, "channels": t.channels_opened}
+                out[name] = {"connects": t.connects, "channels": t.channels_opened, "streams": t.streams_opened}
         return out
 
     async def close(self) -> None:

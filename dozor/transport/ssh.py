@@ -28,6 +28,7 @@ from dozor.transport.errors import (
     HostKeyUnknown,
     HostUnreachable,
     TransportError,
+    UnixSocketUnavailable,
 )
 from dozor.transport.hostkeys import HostKeyVerifier, KnownHostsStore
 
@@ -96,6 +97,7 @@ class SSHTransport:
         self._channels = asyncio.Semaphore(host.max_channels)
         self.connects = 0
         self.channels_opened = 0
+        self.streams_opened = 0
         self._failure: tuple[float, TransportError] | None = None
 
     @property
@@ -276,6 +278,28 @@ class SSHTransport:
                     raise ChannelError(f"cannot open a channel on {self.host.address}: {exc.reason}") from exc
                 await asyncio.sleep(delay)
                 delay *= 2
+        raise AssertionError("unreachable")
+
+    async def open_unix(self, path: str) -> tuple[asyncssh.SSHReader, asyncssh.SSHWriter]:
+        """A direct-streamlocal channel to the unix socket ``path`` on the host (no remote process).
+
+        Not counted against ``max_channels``: sshd's MaxSessions limits session channels only.
+        """
+        for attempt in (1, 2):
+            conn = await self.connect()
+            try:
+                reader, writer = await conn.open_unix_connection(path)
+            except asyncssh.ChannelOpenError as exc:
+                raise UnixSocketUnavailable(
+                    f"cannot open unix socket {path} on {self.host.address}: {exc.reason or 'refused by sshd'}"
+                ) from exc
+            except (asyncssh.ConnectionLost, asyncssh.DisconnectError, BrokenPipeError, ConnectionError) as exc:
+                await self._drop()
+                if attempt == 2:
+                    raise HostUnreachable(f"connection to {self.host.address} lost: {exc}") from exc
+                continue
+            self.streams_opened += 1
+            return reader, writer
         raise AssertionError("unreachable")
 
     async def _drop(self) -> None:

@@ -122,7 +122,7 @@ async def test_connection_is_pooled_and_channels_bounded(fleet: Any) -> None:
     # 40 concurrent commands: sshd allows 10 sessions per connection; dozor keeps 8 in flight.
     results = await asyncio.gather(*(t.run(["echo", str(i)]) for i in range(40)))
     assert [r.stdout.strip() for r in results] == [str(i) for i in range(40)]
-    assert pool.stats()["web2"] == {"connects": 1, "channels": 40}
+    assert pool.stats()["web2"] == {"connects": 1, "channels": 40, "streams": 0}
     await pool.close()
 
 

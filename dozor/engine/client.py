@@ -1,0 +1,129 @@
+"""``EngineClient``: dozor's Docker questions asked through the engine's unix socket on a host."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from dozor.collectors.resources import ContainerResources
+from dozor.engine import queries
+from dozor.engine.http import HTTPError, HTTPResponse, HTTPStream
+from dozor.outcome import HostStatus
+from dozor.transport.base import DEFAULT_MAX_OUTPUT, UnixSocketTransport
+from dozor.transport.errors import TransportError, UnixSocketUnavailable
+
+STATS_STREAMS = 8
+
+
+class EngineUnavailable(Exception):
+    """The socket could not be opened or did not answer like an engine: use the docker CLI instead."""
+
+
+class EngineTimeout(TransportError):
+    """The engine did not answer within the command timeout."""
+
+    status = HostStatus.TIMEOUT
+
+
+class EngineClient:
+    """Asks one host's engine over ``transport.open_unix(socket)``; every exchange has ``timeout``."""
+
+    def __init__(
+        self,
+        transport: UnixSocketTransport,
+        socket: str,
+        *,
+        timeout: float,
+        max_bytes: int = DEFAULT_MAX_OUTPUT,
+        stats_streams: int = STATS_STREAMS,
+    ) -> None:
+        self.transport = transport
+        self.socket = socket
+        self.timeout = timeout
+        self.max_bytes = max_bytes
+        self.stats_streams = stats_streams
+
+    async def exchange(self, *batches: Sequence[str] | Callable[[list[HTTPResponse]], Sequence[str]]
+                       ) -> list[HTTPResponse]:
+        """GET batches of targets, each pipelined, one after the other on ONE new stream.
+
+        A batch may be a function of the answers so far (list, then inspect what was listed).
+        ``EngineUnavailable`` when the socket cannot be opened or does not speak HTTP;
+        ``EngineTimeout`` past the command timeout.
+        """
+        try:
+            return await asyncio.wait_for(self._exchange(batches), self.timeout)
+        except TimeoutError as exc:
+            raise EngineTimeout(
+                f"the Docker engine at {self.socket} did not answer within {self.timeout:g}s (command timeout)"
+            ) from exc
+
+    async def _exchange(self, batches: Sequence[Any]) -> list[HTTPResponse]:
+        try:
+            reader, writer = await self.transport.open_unix(self.socket)
+        except UnixSocketUnavailable as exc:
+            raise EngineUnavailable(exc.message) from exc
+        stream = HTTPStream(reader, writer, max_bytes=self.max_bytes)
+        answers: list[HTTPResponse] = []
+        try:
+            for i, batch in enumerate(batches):
+                targets = batch(answers) if callable(batch) else batch
+                answers += await stream.get(targets, last=i == len(batches) - 1)
+            return answers
+        except (HTTPError, ConnectionError) as exc:
+            raise EngineUnavailable(f"engine socket {self.socket}: {exc}") from exc
+        finally:
+            with contextlib.suppress(Exception):
+                writer.close()
+
+    async def get_json(self, target: str) -> Any:
+        """One GET whose answer must be 2xx JSON (else ``EngineUnavailable``)."""
+        (resp,) = await self.exchange([target])
+        return self._json(resp)
+
+    def _json(self, resp: HTTPResponse) -> Any:
+        if not resp.ok:
+            raise EngineUnavailable(f"engine answered {resp.target}: {queries.error_message(resp.status, resp.body)}")
+        try:
+            return json.loads(resp.body)
+        except ValueError as exc:
+            raise EngineUnavailable(f"engine answer to {resp.target} is not JSON") from exc
+
+    async def inspect_containers(self, *, include_all: bool = False) -> list[dict[str, Any]]:
+        """What ``docker inspect $(docker ps -aq --filter label=…)`` prints: list, then every inspect pipelined.
+
+        A container removed between the two steps (404) is left out, as the CLI path does.
+        """
+        def inspect_listed(answers: list[HTTPResponse]) -> list[str]:
+            try:
+                return [queries.inspect_target(i) for i in queries.listed_ids(self._json(answers[0]))]
+            except ValueError as exc:
+                raise EngineUnavailable(str(exc)) from exc
+
+        listing, *inspected = await self.exchange([queries.list_target(include_all=include_all)], inspect_listed)
+        self._json(listing)
+        return [self._json(a) for a in inspected if a.status != 404]
+
+    async def container_stats(self) -> list[ContainerResources]:
+        """``docker stats --no-stream``: every running container, one sample each (streams in parallel).
+
+        A container that stopped meanwhile is left out.
+        """
+        try:
+            ids = queries.listed_ids(await self.get_json(queries.list_target(include_all=True, running_only=True)))
+        except ValueError as exc:
+            raise EngineUnavailable(str(exc)) from exc
+        gate = asyncio.Semaphore(self.stats_streams)
+
+        async def one(cid: str) -> ContainerResources | None:
+            async with gate:
+                (resp,) = await self.exchange([queries.stats_target(cid)])
+            if resp.status in (404, 409):
+                return None
+            return queries.parse_stats(self._json(resp))
+
+        found = await asyncio.gather(*(one(i) for i in ids))
+        return [r for r in found if r is not None]

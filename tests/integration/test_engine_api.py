@@ -1,0 +1,172 @@
+"""The Engine API path against the real fleet: same answers as the docker CLI, fewer remote processes,
+and the CLI fallback wherever the socket cannot be reached (forwarding disabled in sshd, a wrong socket)."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import shutil
+import socket
+import subprocess
+import time
+import tomllib
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from dozor.collectors.status import ContainerStatus
+from dozor.fleet import Fleet
+from dozor.inventory.models import Inventory
+from dozor.outcome import HostStatus
+
+pytestmark = pytest.mark.integration
+
+LIVE = ["web1", "web2", "db1"]
+
+
+def inventory(fleet: Any, hosts: dict[str, dict] | None = None, **defaults: Any) -> Inventory:
+    """The fleet's inventory with [defaults] overridden and host tables changed or added."""
+    data = tomllib.loads(Path(fleet.inventory).read_text())
+    data["defaults"].update(defaults)
+    for name, table in (hosts or {}).items():
+        data["hosts"].setdefault(name, {}).update(table)
+    return Inventory.model_validate(data)
+
+
+def stable(c: ContainerStatus) -> tuple:
+    """What must not differ between two reads a moment apart (the crash loop moves its counters)."""
+    looping = c.service == "worker"
+    return (c.id, c.name, c.project, c.service, c.image, c.oom_killed, c.restart_policy, c.mem_limit,
+            c.network_mode, c.privileged, tuple(p.model_dump_json() for p in c.ports), c.created_at,
+            None if looping else (c.state, c.health, c.exit_code, c.restart_count, c.started_at))
+
+
+async def _status(inv: Inventory, selector: str = "@prod") -> tuple[dict[str, Any], dict[str, dict[str, int]]]:
+    async with Fleet(inv) as f:
+        r = await f.status(selector)
+        stats = f.pool.stats()
+    return {h.host: h for h in r.hosts}, stats
+
+
+async def test_status_through_the_engine_matches_the_cli(fleet: Any) -> None:
+    api, api_stats = await _status(inventory(fleet))
+    cli, cli_stats = await _status(inventory(fleet, engine_api=False))
+    for host in LIVE:
+        assert api[host].ok and cli[host].ok, (api[host].reason, cli[host].reason)
+        a = sorted(stable(c) for c in api[host].data.containers)
+        b = sorted(stable(c) for c in cli[host].data.containers)
+        assert a == b and a, host
+        assert [(s.service, s.missing) for s in api[host].data.services] == [
+            (s.service, s.missing) for s in cli[host].data.services]
+        # API: one exec (the engine lookup) and one socket stream; CLI: the status script, no stream.
+        assert api_stats[host] == {"connects": 1, "channels": 1, "streams": 1}, api_stats[host]
+        assert cli_stats[host] == {"connects": 1, "channels": 1, "streams": 0}, cli_stats[host]
+
+
+async def test_warm_calls_open_no_remote_process(fleet: Any) -> None:
+    async with Fleet(inventory(fleet)) as f:
+        await f.status("@prod")
+        before = f.pool.stats()
+        for _ in range(3):
+            r = await f.status("@prod")
+            assert all(h.ok for h in r.hosts)
+        after = f.pool.stats()
+    for host in LIVE:
+        assert after[host]["channels"] == before[host]["channels"] == 1
+        assert after[host]["streams"] == before[host]["streams"] + 3
+        assert after[host]["connects"] == 1
+
+
+async def test_container_stats_through_the_engine_match_the_cli(fleet: Any) -> None:
+    async with Fleet(inventory(fleet)) as f:
+        api = {h.host: h for h in (await f.resources("@prod")).hosts}
+    async with Fleet(inventory(fleet, engine_api=False)) as f:
+        cli = {h.host: h for h in (await f.resources("@prod")).hosts}
+    for host in LIVE:
+        a, b = api[host].data, cli[host].data
+        assert api[host].ok and a.docker_error is None and not a.section_errors, (api[host].reason, a)
+        assert {c.name for c in a.containers} == {c.name for c in b.containers}, host
+        limits = {c.name: c.mem_limit for c in b.containers}
+        for c in a.containers:
+            if limits[c.name] is None:
+                assert c.mem_limit is None or c.mem_usage == 0
+            else:
+                assert c.mem_limit == pytest.approx(limits[c.name], rel=0.005), c.name
+        # The host part still comes from the host.
+        assert a.memory and a.load and a.cpus and a.disks
+        assert a.memory.total == b.memory.total and a.cpus == b.cpus
+
+
+async def test_a_socket_that_cannot_be_opened_falls_back_to_the_cli(fleet: Any, tmp_path: Path) -> None:
+    wrong = {"docker_host": f"unix://{tmp_path}/no-engine-here.sock"}
+    inv = inventory(fleet, hosts={"web1": wrong})
+    async with Fleet(inv) as f:
+        first = (await f.status("web1")).hosts[0]
+        second = (await f.status("web1")).hosts[0]
+        stats = f.pool.stats()["web1"]
+    assert first.ok and second.ok, first.reason
+    assert {c.service for c in first.data.containers} == {"web", "worker"}
+    # The failed socket is remembered: the second call goes straight to the CLI, one exec per call.
+    assert stats == {"connects": 1, "channels": 2, "streams": 0}
+
+
+@pytest.fixture
+def sshd_without_forwarding(fleet: Any, tmp_path: Path) -> Iterator[tuple[str, int, str]]:
+    """web1's sshd config, started again on 127.0.0.6 with ``AllowStreamLocalForwarding no``."""
+    web1 = fleet.host("web1")
+    address = "127.0.0.6"
+    with socket.socket() as s:
+        s.bind((address, 0))
+        port = s.getsockname()[1]
+    cfg = Path(fleet.dir) / "host1" / "sshd_config"
+    pid = tmp_path / "sshd.pid"
+    sshd = shutil.which("sshd") or "/usr/sbin/sshd"
+    subprocess.run([sshd, "-f", str(cfg), "-o", f"ListenAddress={address}:{port}", "-o", f"PidFile={pid}",
+                    "-o", "AllowStreamLocalForwarding=no", "-E", str(tmp_path / "sshd.log")], check=True)
+    deadline = time.monotonic() + 10
+    while not pid.exists() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    kh = tmp_path / "known_hosts"
+    key = web1.host_key_line.split(None, 1)[1]
+    kh.write_text(f"[{address}]:{port} {key}\n")
+    try:
+        yield address, port, str(kh)
+    finally:
+        with contextlib.suppress(OSError, ValueError):
+            os.kill(int(pid.read_text()), 15)
+
+
+async def test_sshd_refusing_socket_forwarding_gets_the_cli_path(fleet: Any, sshd_without_forwarding: Any) -> None:
+    address, port, kh = sshd_without_forwarding
+    web1 = tomllib.loads(Path(fleet.inventory).read_text())["hosts"]["web1"]
+    inv = inventory(fleet, hosts={"locked": {**web1, "address": address, "port": port, "tags": []}},
+                    known_hosts_files=[kh, fleet.known_hosts])
+    async with Fleet(inv) as f:
+        locked = (await f.status("locked")).hosts[0]
+        direct = (await f.status("web1")).hosts[0]
+        stats = f.pool.stats()
+    assert locked.ok, locked.reason
+    assert sorted(stable(c) for c in locked.data.containers) == sorted(stable(c) for c in direct.data.containers)
+    assert stats["locked"]["streams"] == 0 and stats["locked"]["channels"] == 2  # lookup, then the CLI
+    assert stats["web1"]["streams"] == 1
+
+
+async def test_an_engine_that_never_answers_is_a_timeout(fleet: Any, tmp_path: Path) -> None:
+    """A real unix socket on the host that accepts and stays silent: the command timeout ends the wait."""
+    path = tmp_path / "silent.sock"
+    server = await asyncio.start_unix_server(lambda r, w: asyncio.sleep(30), path=str(path))
+    inv = inventory(fleet, hosts={"web1": {"docker_host": f"unix://{path}",
+                                           "timeouts": {"connect": 3, "command": 1.5, "host": 10, "fleet": 20}}})
+    try:
+        async with Fleet(inv) as f:
+            t = time.monotonic()
+            r = (await f.status("web1")).hosts[0]
+            took = time.monotonic() - t
+    finally:
+        server.close()
+    assert r.status is HostStatus.TIMEOUT
+    assert "did not answer within 1.5s" in (r.reason or "")
+    assert took < 8  # bounded by the command timeout, not the host's or the fleet's
