@@ -100,8 +100,9 @@ class BenchEnv:
     def size_dir(self, n: int) -> Path:
         return self.dir / f"n{n}"
 
-    def inventory(self, n: int) -> Path:
-        return self.size_dir(n) / "fleet.toml"
+    def inventory(self, n: int, *, cli: bool = False) -> Path:
+        """dozor's inventory for ``n`` hosts; ``cli=True``: the same with ``engine_api = false`` (CLI path)."""
+        return self.size_dir(n) / ("fleet-cli.toml" if cli else "fleet.toml")
 
     def ansible_inventory(self, n: int) -> Path:
         return self.size_dir(n) / "hosts.ini"
@@ -159,6 +160,7 @@ def _write_size_files(env: BenchEnv, n: int) -> None:
     for i in range(1, n + 1):
         inv += [f"[hosts.{env.alias(i)}]", f"address = {q(env.address(i))}", "port = 22", ""]
     env.inventory(n).write_text("\n".join(inv))
+    env.inventory(n, cli=True).write_text("\n".join(inv).replace("[defaults]\n", "[defaults]\nengine_api = false\n", 1))
     env.ansible_inventory(n).write_text(
         "[bench]\n"
         + "".join(f"{env.alias(i)}\n" for i in range(1, n + 1))

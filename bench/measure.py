@@ -74,14 +74,15 @@ def _clean_env(**extra: str) -> dict[str, str]:
     return env
 
 
-def dozor_cli(env: BenchEnv, n: int, *args: str) -> Timed:
-    """A cold dozor: new process, new connections."""
-    return timed([DOZOR, "--inventory", str(env.inventory(n)), "--json", "--no-progress", *args], env=_clean_env())
+def dozor_cli(env: BenchEnv, n: int, *args: str, cli: bool = False) -> Timed:
+    """A cold dozor: new process, new connections (``cli``: with the Engine API turned off)."""
+    inv = str(env.inventory(n, cli=cli))
+    return timed([DOZOR, "--inventory", inv, "--json", "--no-progress", *args], env=_clean_env())
 
 
-def capture(env: BenchEnv, n: int, op: str, *extra: str) -> dict:
+def capture(env: BenchEnv, n: int, op: str, *extra: str, cli: bool = False) -> dict:
     """In-process dozor run recording its SSH commands, pool stats and bytes (bench/capture.py)."""
-    r = timed([PY, "-m", "bench.capture", str(env.inventory(n)), op, *extra], env=_clean_env())
+    r = timed([PY, "-m", "bench.capture", str(env.inventory(n, cli=cli)), op, *extra], env=_clean_env())
     if r.rc != 0:
         raise RuntimeError(f"bench.capture {op} failed: {r.stderr[-2000:]}")
     return json.loads(r.stdout)

@@ -42,28 +42,34 @@ def same_everywhere(commands: dict[str, list[str]]) -> list[str]:
 
 def measure_size(env: benv.BenchEnv, n: int, args: argparse.Namespace, shown: dict) -> dict:
     """Everything measured on the first ``n`` hosts."""
-    log(f"N={n}: capturing the commands dozor sends (status, diagnose)")
+    log(f"N={n}: capturing what dozor sends (status, diagnose; Engine API path and CLI path)")
     cap_status = m.capture(env, n, "status")
     cap_diag = m.capture(env, n, "diagnose")
-    status_cmds = same_everywhere(cap_status["commands"])
-    diag_cmds = same_everywhere(cap_diag["commands"])
-    for name, cmds in (("status", status_cmds), ("diagnose", diag_cmds)):
+    cap_status_cli = m.capture(env, n, "status", cli=True)
+    cap_diag_cli = m.capture(env, n, "diagnose", cli=True)
+    # The competitors answer the question with remote commands: they replay the CLI path's commands.
+    status_cmds = same_everywhere(cap_status_cli["commands"])
+    diag_cmds = same_everywhere(cap_diag_cli["commands"])
+    for name, cmds in (("status", status_cmds), ("diagnose", diag_cmds),
+                       ("status (Engine API path)", same_everywhere(cap_status["commands"])),
+                       ("diagnose (Engine API path)", same_everywhere(cap_diag["commands"]))):
         if shown.get(name) != cmds:
             shown[name] = cmds
-            print(
-                f"\n# remote commands of `dozor {name}` (per host, N={n}) — replayed verbatim by the lower bound, "
-                "xargs and Ansible:"
-            )
+            what = ("replayed verbatim by the lower bound, xargs and Ansible" if "API" not in name
+                    else "plus streams to the Docker socket, no other remote process")
+            print(f"\n# remote commands of `dozor {name}` (per host, N={n}) — {what}:")
             for c in cmds:
                 print("  " + c.replace("\n", "\n  "))
-    plan_status = m.write_plan(env, n, cap_status["commands"], "status")
-    plan_diag = m.write_plan(env, n, cap_diag["commands"], "diagnose")
-    stats = cap_diag["stats"]
+    plan_status = m.write_plan(env, n, cap_status_cli["commands"], "status")
+    plan_diag = m.write_plan(env, n, cap_diag_cli["commands"], "diagnose")
+    stats, stats_cli = cap_diag["stats"], cap_diag_cli["stats"]
     row: dict = {
         "n": n,
         "answered_capture": cap_diag["answered"],
         "connects_per_host": max(s["connects"] for s in stats.values()),
         "channels_per_host": max(s["channels"] for s in stats.values()),
+        "streams_per_host": max(s.get("streams", 0) for s in stats.values()),
+        "channels_per_host_cli": max(s["channels"] for s in stats_cli.values()),
         "commands_status": len(status_cmds),
         "commands_diagnose": len(diag_cmds),
     }
@@ -72,6 +78,8 @@ def measure_size(env: benv.BenchEnv, n: int, args: argparse.Namespace, shown: di
         for k in (
             "status",
             "diagnose",
+            "status_cli",
+            "diagnose_cli",
             "lb_status",
             "api_status",
             "lb_diagnose",
@@ -80,6 +88,7 @@ def measure_size(env: benv.BenchEnv, n: int, args: argparse.Namespace, shown: di
             "ansible",
             "rss_mb",
             "cpu_ms_per_host",
+            "cpu_ms_per_host_cli",
             "lb_cpu_ms_per_host",
             "ansible_cpu_ms_per_host",
             "xargs_cpu_ms_per_host",
@@ -98,6 +107,15 @@ def measure_size(env: benv.BenchEnv, n: int, args: argparse.Namespace, shown: di
         series["diagnose"].append(d.wall)
         series["rss_mb"].append(d.rss_mb)
         series["cpu_ms_per_host"].append(1000 * d.cpu / n)
+        sc = m.dozor_cli(env, n, "status", cli=True)
+        if sc.rc != 0:
+            raise RuntimeError(f"dozor status (CLI path) exited {sc.rc}: {sc.stderr[-1500:]}")
+        series["status_cli"].append(sc.wall)
+        dc = m.dozor_cli(env, n, "diagnose", cli=True)
+        if dc.rc not in (0, 1, 2):
+            raise RuntimeError(f"dozor diagnose (CLI path) exited {dc.rc}: {dc.stderr[-1500:]}")
+        series["diagnose_cli"].append(dc.wall)
+        series["cpu_ms_per_host_cli"].append(1000 * dc.cpu / n)
         lb = m.lower_bound(plan_status)
         series["lb_status"].append(lb.wall)
         api = m.engine_api(plan_status, env.sock)
@@ -110,7 +128,7 @@ def measure_size(env: benv.BenchEnv, n: int, args: argparse.Namespace, shown: di
         series["lb_diagnose"].append(lb.wall)
         series["lb_cpu_ms_per_host"].append(1000 * lb.cpu / n)
         series["lb_diagnose_inproc"].append(info["wall"])
-        x = m.openssh_xargs(env, n, cap_diag["commands"])
+        x = m.openssh_xargs(env, n, cap_diag_cli["commands"])
         if x.rc != 0:
             raise RuntimeError(f"xargs ssh exited {x.rc}: {x.stderr[-1500:]}")
         series["xargs"].append(x.wall)
