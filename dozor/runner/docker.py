@@ -1,11 +1,12 @@
 """Docker questions answered by the Engine API when the host allows it, else by the docker CLI.
 
 Per host (per pooled transport) the engine's socket is found once — from the inventory's
-``docker_host`` or by asking the login environment (``dozor.engine.endpoint``) — and every later
-question goes straight to the socket: over SSH a direct-streamlocal channel, no remote process.
-When the socket cannot be opened (forwarding disabled, permissions, a tcp:// engine) the CLI
-collectors answer instead, and they explain any real failure (daemon down, socket denied); that
-choice is remembered for ``retry_after`` seconds.
+``docker_host``, from what an earlier process found (``dozor.engine.cache``, one hour), or by asking
+the login environment (``dozor.engine.endpoint``) — and every later question goes straight to the
+socket: over SSH a direct-streamlocal channel, no remote process. When the socket cannot be opened
+(forwarding disabled, permissions, a tcp:// engine) the CLI collectors answer instead, and they
+explain any real failure (daemon down, socket denied); that choice holds for ``retry_after`` seconds.
+A remembered socket that fails is looked up again before falling back.
 """
 
 from __future__ import annotations
@@ -13,24 +14,28 @@ from __future__ import annotations
 import asyncio
 import time
 import weakref
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 from dozor.collectors.resources import RESOURCES, HostResources, parse_resources, resources_argv
 from dozor.collectors.status import ContainerStatus, container_from_inspect, inspect_objects, status_argv
+from dozor.engine import cache
 from dozor.engine.client import EngineClient, EngineTimeout, EngineUnavailable
 from dozor.engine.endpoint import LOCATE, EngineEndpoint, endpoint_from
 from dozor.runner.fanout import HostContext
 from dozor.transport.base import UnixSocketTransport
 
 LOCATE_TIMEOUT = 10.0
+T = TypeVar("T")
 
 
 @dataclass
 class EngineState:
-    """What is known about one transport's engine."""
+    """What is known about one transport's engine, and where that knowledge came from."""
 
     endpoint: EngineEndpoint | None = None
+    source: str = ""  # "inventory", "cache" (another process found it) or "lookup" (found here)
     checked_at: float = 0.0
     lock: asyncio.Lock = field(default_factory=asyncio.Lock)
 
@@ -46,44 +51,79 @@ def engine_state(ctx: HostContext) -> EngineState:
     return state
 
 
+def _key(ctx: HostContext) -> str:
+    return cache.host_key(ctx.host.user, ctx.host.address, ctx.host.port)
+
+
+async def _find(ctx: HostContext, state: EngineState) -> None:
+    if ctx.host.docker_host:
+        state.endpoint, state.source = endpoint_from(ctx.host.docker_host), "inventory"
+    elif not ctx.host.is_local and (known := cache.recall(ctx.host.state_dir, _key(ctx))) is not None:
+        state.endpoint, state.source = known, "cache"
+    else:
+        state.endpoint = LOCATE.parse(await ctx.run(LOCATE.argv(), timeout=LOCATE_TIMEOUT))
+        state.source = "lookup"
+        if not ctx.host.is_local:
+            cache.remember(ctx.host.state_dir, _key(ctx), state.endpoint)
+    state.checked_at = time.monotonic()
+
+
 async def engine_for(ctx: HostContext) -> EngineClient | None:
     """An ``EngineClient`` for the host, or None when the docker CLI must answer."""
     if not ctx.host.engine_api or not isinstance(ctx.transport, UnixSocketTransport):
         return None
     state = engine_state(ctx)
-    fresh = state.endpoint is not None and (
-        state.endpoint.socket is not None or time.monotonic() - state.checked_at < ctx.host.retry_after
+    stale = state.endpoint is None or (
+        state.endpoint.socket is None and time.monotonic() - state.checked_at >= ctx.host.retry_after
     )
-    if not fresh:
+    if stale:
         async with state.lock:
-            if state.endpoint is None or state.endpoint.socket is None:
-                if ctx.host.docker_host:
-                    state.endpoint = endpoint_from(ctx.host.docker_host)
-                else:
-                    state.endpoint = LOCATE.parse(await ctx.run(LOCATE.argv(), timeout=LOCATE_TIMEOUT))
-                state.checked_at = time.monotonic()
+            if state.endpoint is None or (
+                state.endpoint.socket is None and time.monotonic() - state.checked_at >= ctx.host.retry_after
+            ):
+                await _find(ctx, state)
     endpoint = state.endpoint
     if endpoint is None or endpoint.socket is None:
         return None
     return EngineClient(ctx.transport, endpoint.socket, timeout=ctx.host.timeouts.command)
 
 
-def engine_failed(ctx: HostContext, reason: str) -> None:
-    """The socket did not serve: use the CLI on this host for ``retry_after`` seconds."""
+def engine_failed(ctx: HostContext, reason: str) -> bool:
+    """The socket did not serve. True: it was a remembered guess, look it up again now;
+    False: use the CLI on this host for ``retry_after`` seconds (in this process only)."""
     state = engine_state(ctx)
+    if state.source == "cache":
+        cache.remember(ctx.host.state_dir, _key(ctx), None)
+        state.endpoint, state.source = None, ""
+        return True
+    # Not written to the cache: an engine that is down now should get its fast path back next time.
     state.endpoint = EngineEndpoint(socket=None, reason=reason)
     state.checked_at = time.monotonic()
+    return False
+
+
+async def _answer(ctx: HostContext, api: Callable[[EngineClient], Awaitable[T]],
+                  cli: Callable[[], Awaitable[T]]) -> T:
+    """The Engine API's answer when it can give one, else the CLI's."""
+    for _ in range(2):
+        engine = await engine_for(ctx)
+        if engine is None:
+            break
+        try:
+            return await api(engine)
+        except EngineUnavailable as exc:
+            if not engine_failed(ctx, str(exc)):
+                break
+    return await cli()
 
 
 async def inspect_containers(ctx: HostContext, *, include_all: bool = False) -> list[dict[str, Any]]:
     """``docker inspect`` of the compose containers (``include_all``: every container), as raw objects."""
-    engine = await engine_for(ctx)
-    if engine is not None:
-        try:
-            return await engine.inspect_containers(include_all=include_all)
-        except EngineUnavailable as exc:
-            engine_failed(ctx, str(exc))
-    return inspect_objects(await ctx.run(status_argv(include_all)))
+
+    async def cli() -> list[dict[str, Any]]:
+        return inspect_objects(await ctx.run(status_argv(include_all)))
+
+    return await _answer(ctx, lambda engine: engine.inspect_containers(include_all=include_all), cli)
 
 
 async def container_status(ctx: HostContext) -> list[ContainerStatus]:
@@ -93,25 +133,25 @@ async def container_status(ctx: HostContext) -> list[ContainerStatus]:
 
 async def host_resources(ctx: HostContext) -> HostResources:
     """The resources collector's answer; container stats through the engine when it can."""
-    engine = await engine_for(ctx)
-    if engine is None:
-        return await ctx.collect(RESOURCES)
-    host_part, stats = await asyncio.gather(
-        ctx.run(resources_argv(containers=False)), engine.container_stats(), return_exceptions=True
-    )
-    if isinstance(stats, EngineUnavailable):
-        engine_failed(ctx, str(stats))
-        return await ctx.collect(RESOURCES)
-    if isinstance(host_part, BaseException):
-        raise host_part
-    res = parse_resources(host_part)
-    if isinstance(stats, EngineTimeout):
-        res.docker_error = f"docker stats: {stats.message}"
-    elif isinstance(stats, BaseException):
-        raise stats
-    else:
-        res.containers = stats
-    return res
+
+    async def api(engine: EngineClient) -> HostResources:
+        host_part, stats = await asyncio.gather(
+            ctx.run(resources_argv(containers=False)), engine.container_stats(), return_exceptions=True
+        )
+        if isinstance(stats, EngineUnavailable):
+            raise stats
+        if isinstance(host_part, BaseException):
+            raise host_part
+        res = parse_resources(host_part)
+        if isinstance(stats, EngineTimeout):
+            res.docker_error = f"docker stats: {stats.message}"
+        elif isinstance(stats, BaseException):
+            raise stats
+        else:
+            res.containers = stats
+        return res
+
+    return await _answer(ctx, api, lambda: ctx.collect(RESOURCES))
 
 
 __all__ = [

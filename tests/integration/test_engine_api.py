@@ -5,10 +5,12 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import os
 import shutil
 import socket
 import subprocess
+import tempfile
 import time
 import tomllib
 from collections.abc import Iterator
@@ -18,6 +20,8 @@ from typing import Any
 import pytest
 
 from dozor.collectors.status import ContainerStatus
+from dozor.engine import cache
+from dozor.engine.endpoint import EngineEndpoint
 from dozor.fleet import Fleet
 from dozor.inventory.models import Inventory
 from dozor.outcome import HostStatus
@@ -28,8 +32,12 @@ LIVE = ["web1", "web2", "db1"]
 
 
 def inventory(fleet: Any, hosts: dict[str, dict] | None = None, **defaults: Any) -> Inventory:
-    """The fleet's inventory with [defaults] overridden and host tables changed or added."""
+    """The fleet's inventory with [defaults] overridden and host tables changed or added.
+
+    Each call gets a fresh state dir (unless given), so no engine socket is remembered from another test.
+    """
     data = tomllib.loads(Path(fleet.inventory).read_text())
+    data["defaults"]["state_dir"] = tempfile.mkdtemp(prefix="dozor-state-", dir=fleet.dir)
     data["defaults"].update(defaults)
     for name, table in (hosts or {}).items():
         data["hosts"].setdefault(name, {}).update(table)
@@ -170,3 +178,35 @@ async def test_an_engine_that_never_answers_is_a_timeout(fleet: Any, tmp_path: P
     assert r.status is HostStatus.TIMEOUT
     assert "did not answer within 1.5s" in (r.reason or "")
     assert took < 8  # bounded by the command timeout, not the host's or the fleet's
+
+
+async def test_the_socket_found_is_remembered_by_the_next_process(fleet: Any, tmp_path: Path) -> None:
+    state = str(tmp_path / "state")
+    async with Fleet(inventory(fleet, state_dir=state)) as f:
+        first = (await f.status("@prod")).hosts
+        one = f.pool.stats()
+    cache._loaded.clear()  # what a new process starts with
+    async with Fleet(inventory(fleet, state_dir=state)) as f:
+        second = (await f.status("@prod")).hosts
+        two = f.pool.stats()
+    assert all(h.ok for h in first + second)
+    for host in LIVE:
+        assert one[host]["channels"] == 1 and one[host]["streams"] == 1  # lookup, then the socket
+        assert two[host]["channels"] == 0 and two[host]["streams"] == 1  # the socket straight away
+    assert len(json.loads((Path(state) / "engines.json").read_text())) == len(LIVE)
+
+
+async def test_a_stale_remembered_socket_is_looked_up_again(fleet: Any, tmp_path: Path) -> None:
+    """The cache says web1's engine is elsewhere (it moved): one failed stream, a lookup, the right answer."""
+    state = str(tmp_path / "state")
+    h = inventory(fleet, state_dir=state).resolve("web1")
+    key = cache.host_key(h.user, h.address, h.port)
+    cache.remember(state, key, EngineEndpoint(socket=str(tmp_path / "moved.sock"), reason="test"))
+    cache._loaded.clear()
+    async with Fleet(inventory(fleet, state_dir=state)) as f:
+        r = (await f.status("web1")).hosts[0]
+        stats = f.pool.stats()["web1"]
+    assert r.ok and {c.service for c in r.data.containers} == {"web", "worker"}
+    assert stats == {"connects": 1, "channels": 1, "streams": 1}  # the lookup, then the real socket
+    cache._loaded.clear()
+    assert cache.recall(state, key).socket == fleet.host("web1").engine_socket

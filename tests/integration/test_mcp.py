@@ -77,8 +77,9 @@ async def test_stdio_read_tools_selectors_errors_and_connection_reuse(fleet: Any
         after = await c.call_tool("fleet_hosts", {"host": "web1"})
         assert _connects(after) == {"web1": 1}, "the second call must reuse the pooled SSH connection"
         web1 = after.structured_content["hosts"][0]
-        # One remote command (the engine lookup), then each status call is one stream to the Docker socket.
-        assert web1["last_seen"]["status"] == "ok" and web1["commands_run"] == 1 and web1["engine_requests"] == 2
+        # At most one remote command (the engine lookup, unless an earlier process remembered the socket),
+        # then each status call is one stream to the Docker socket.
+        assert web1["last_seen"]["status"] == "ok" and web1["commands_run"] <= 1 and web1["engine_requests"] == 2
 
         group = await c.call_tool("server_status", {"host": "@web"})
         assert list(_hosts(group)) == ["web1", "web2"]
