@@ -49,17 +49,20 @@ _PREFILTER = keyword_regex(PATTERN_KEYWORDS)
 _COMPILED: dict[str, re.Pattern[str]] = {p.id: p.compile() for p in PATTERNS}
 
 
-def _buckets() -> tuple[tuple[str, tuple[tuple[str, frozenset[str]], ...]], ...]:
-    # anchor character -> (keyword -> ids of the patterns that cannot match without it).
-    # A keyword is only looked for when its (rare) anchor character is in the line.
-    grouped: dict[str, list[tuple[str, frozenset[str]]]] = {}
+def _buckets() -> tuple[tuple[str, tuple[str, ...]], ...]:
+    # anchor character -> keywords. A keyword is only looked for when its (rare) anchor
+    # character is in the line.
+    grouped: dict[str, list[str]] = {}
     for kw in sorted(PATTERN_KEYWORDS):
-        ids = frozenset(pid for pid, req in _REQUIRED.items() if any(kw in r for r in req))
-        grouped.setdefault(kw[anchor_index(kw)], []).append((kw, ids))
-    return tuple((ch, tuple(items)) for ch, items in sorted(grouped.items()))
+        grouped.setdefault(kw[anchor_index(kw)], []).append(kw)
+    return tuple((ch, tuple(words)) for ch, words in sorted(grouped.items()))
 
 
 _BUCKETS = _buckets()
+# keyword -> ids of the patterns that cannot match without it.
+_NEEDING = {
+    kw: frozenset(pid for pid, req in _REQUIRED.items() if any(kw in r for r in req)) for kw in PATTERN_KEYWORDS
+}
 
 
 def _ordered(kinds: Iterable[str]) -> list[Pattern]:
@@ -116,9 +119,8 @@ class Matcher:
         candidates: set[str] = set()
         for anchor, keywords in _BUCKETS:
             if anchor in low:
-                for keyword, ids in keywords:
-                    if keyword in low:
-                        candidates |= ids
+                for keyword in filter(low.__contains__, keywords):
+                    candidates |= _NEEDING[keyword]
         if not candidates:
             return None
         info: bool | None = None
