@@ -20,6 +20,8 @@ from datetime import UTC, datetime, timedelta, timezone
 
 from pydantic import BaseModel, Field
 
+from dozor.analysis.keywords import required_keywords
+
 _CLF = re.compile(r'^(?P<src>\S+) \S+ \S+ \[(?P<time>[^\]]+)\] "(?P<req>(?:[^"\\]|\\.)*)" (?P<status>\d{3}) ')
 _MONTHS = {
     m: i
@@ -157,6 +159,14 @@ def is_scanner_request(
 ) -> bool:
     """True when the request is reconnaissance (probe paths, PHP probes on a non-PHP site, proxy abuse)."""
     return scanner_reason(path, method, status, php_site=php_site) is not None
+
+
+def probe_keywords() -> set[str]:
+    """Lower-case literals one of which every path ``scanner_reason`` calls a probe or a PHP request contains."""
+    words = required_keywords(_PROBE.pattern)
+    if words is None:
+        raise ValueError("the probe regex has no literal to key on")
+    return words | {".php"}
 
 
 def is_sensitive_path(path: str) -> bool:

@@ -263,7 +263,8 @@ def _library_lines() -> list[str]:
     return [line for p in PATTERNS for line in (*p.examples, *p.near_misses)]
 
 
-def _mixed(seed: int, n: int) -> list[str]:
+def mixed_lines(seed: int, n: int) -> list[str]:
+    """A seeded soup of every line family of this module."""
     rnd = random.Random(seed)
     library = _library_lines()
     healthy = make_log(n, error_rate=0.0, seed=seed)
@@ -323,7 +324,7 @@ def cases() -> Iterator[tuple[str, Pairs, str | None, bool]]:
         (15, "java", True, "mixed"),
     ):
         rnd = random.Random(seed)
-        yield f"mixed_{seed}", [(_ts_mode(rnd, i, mode), x) for i, x in enumerate(_mixed(seed, 8000))], kind, php
+        yield f"mixed_{seed}", [(_ts_mode(rnd, i, mode), x) for i, x in enumerate(mixed_lines(seed, 8000))], kind, php
 
 
 def snapshot(result: LogAnalysis) -> dict[str, Any]:

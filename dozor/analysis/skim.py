@@ -1,0 +1,118 @@
+"""Skimming a chunk of log lines for the few the exact per-line analysis has to see.
+
+Most lines of a log are routine: access-log requests answered normally, and messages
+without any keyword a pattern or an error report needs. Per line, the analyzer would
+do nothing with them but count them. The skimmer finds the other lines with a few
+scans over the whole chunk joined into one text, instead of several regex calls per
+line; the analyzer then feeds only those (and the lines after them while a traceback
+or stack trace is open) through its exact per-line path. The tests check that both
+paths give the same results.
+
+A line is routine when it is
+
+- a combined/common log format request (the line starts with neither ``{`` nor a
+  traceback) with a well-formed method that is not ``CONNECT``, a path that is not
+  an absolute URL and holds none of the probe keywords (``/.env``, ``.php`` ...),
+  no backslash or quote in the request, and a status the analyzer ignores; such a
+  line only counts as one access request; or
+- any other line that holds none of the analyzer's keywords (lower-cased) and is
+  not a traefik/caddy JSON access record.
+"""
+
+from __future__ import annotations
+
+import re
+from bisect import bisect_left
+from collections.abc import Iterable
+from dataclasses import dataclass
+from itertools import compress, repeat
+from operator import contains, gt, not_
+
+from dozor.analysis.keywords import KeywordScanner
+from dozor.analysis.scanners import probe_keywords
+
+CHUNK = 8192
+
+
+def _route_regex(statuses: Iterable[int]) -> re.Pattern[str]:
+    # The access-log parser's combined/common format (scanners._CLF), restricted to routine
+    # requests. Applied after a newline, it matches one whole line head or nothing; group 1
+    # is "METHOD path". Possessive quantifiers: the parser's backtracking could not succeed
+    # differently here, and without it a long odd line costs quadratic time.
+    skipped = "|".join(str(s) for s in sorted(statuses))
+    return re.compile(
+        r'\n(?:\S++ \S++ \S++ \[[^\]\n]++\] "(?!CONNECT )([A-Z]{3,10}+ (?!https?://)[^ "\\\n]*+)[^"\\\n]*+" '
+        rf"(?!(?:{skipped}) )[0-9]{{3}} )?"
+    )
+
+
+def _maybe_json_access(line: str) -> bool:
+    # scanners.parse_access_line only decodes lines holding '"DownstreamStatus"' or '"status"';
+    # a record needs the key DownstreamStatus (traefik) or request (caddy), spelled out
+    # unless the line uses JSON escapes.
+    return '"DownstreamStatus"' in line or ('"status"' in line and ('"request"' in line or "\\" in line))
+
+
+@dataclass(frozen=True, slots=True)
+class Skim:
+    """What the skimmer found in a chunk."""
+
+    candidates: list[int]
+    """Sorted indices of the lines the exact path must see."""
+    plain_requests: int
+    """How many lines are access-log requests in plain form (routine or not, each counts as one request)."""
+    access_lines: list[int]
+    routes: list[str]
+
+    def is_plain_request(self, index: int) -> bool:
+        """True when line ``index`` is one of the plain-form access requests."""
+        k = bisect_left(self.access_lines, index)
+        return k < len(self.access_lines) and self.access_lines[k] == index and self.routes[k] != ""
+
+
+class Skimmer:
+    """Finds the lines of a chunk that are not routine (see the module docstring)."""
+
+    def __init__(self, keywords: Iterable[str], statuses: Iterable[int]) -> None:
+        self._keywords = KeywordScanner(keywords)
+        self._probes = KeywordScanner(probe_keywords())
+        self._route = _route_regex(statuses)
+
+    def skim(self, lines: list[str]) -> Skim:
+        """Skim ``lines`` (one chunk)."""
+        found = self._skim(lines, [])
+        if found is None:
+            # A line ends with a line break, or holds one inside: skim the lines as the exact
+            # path sees them, and leave those with a break inside to it entirely.
+            lines = [line.rstrip("\r\n") for line in lines]
+            odd = [i for i, line in enumerate(lines) if "\n" in line]
+            for i in odd:
+                lines[i] = ""
+            found = self._skim(lines, odd)
+            assert found is not None
+        return found
+
+    def _skim(self, lines: list[str], candidates: list[int]) -> Skim | None:
+        # Per-line tests through map/compress: the loops run in C.
+        n = len(lines)
+        braced = list(map(str.startswith, lines, repeat("{")))
+        access_flags = list(map(gt, map(contains, lines, repeat('] "')), braced))
+        other_flags = list(map(not_, access_flags))
+        if any(braced):
+            for i in compress(range(n), braced):
+                if _maybe_json_access(lines[i]):
+                    candidates.append(i)
+                    other_flags[i] = False
+        access = list(compress(range(n), access_flags))
+        other = list(compress(range(n), other_flags))
+        joined_access = "\n" + "\n".join(compress(lines, access_flags)) if access else ""
+        joined_other = "\n".join(compress(lines, other_flags))
+        if joined_access.count("\n") != len(access) or joined_other.count("\n") != max(len(other) - 1, 0):
+            return None
+        routes = self._route.findall(joined_access)
+        if "" in routes:
+            candidates.extend(access[k] for k, route in enumerate(routes) if not route)
+        candidates.extend(access[k] for k in self._probes.lines("\n".join(routes).lower()))
+        candidates.extend(other[k] for k in self._keywords.lines(joined_other.lower()))
+        candidates.sort()
+        return Skim(candidates, len(routes) - routes.count(""), access, routes)
