@@ -107,23 +107,28 @@ class EngineClient:
         self._json(listing)
         return [self._json(a) for a in inspected if a.status != 404]
 
-    async def container_stats(self) -> list[ContainerResources]:
-        """``docker stats --no-stream``: every running container, one sample each (streams in parallel).
+    async def container_stats(
+        self, ids: Sequence[str] | None = None, *, one_shot: bool = False
+    ) -> list[ContainerResources]:
+        """``docker stats --no-stream``: every running container (or ``ids``), one sample each, in parallel.
 
+        ``one_shot``: memory, PIDs and I/O from a single sample (faster; CPU % unknown).
         A container that stopped meanwhile is left out.
         """
-        try:
-            ids = queries.listed_ids(await self.get_json(queries.list_target(include_all=True, running_only=True)))
-        except ValueError as exc:
-            raise EngineUnavailable(str(exc)) from exc
+        if ids is None:
+            try:
+                listing = await self.get_json(queries.list_target(include_all=True, running_only=True))
+                ids = queries.listed_ids(listing)
+            except ValueError as exc:
+                raise EngineUnavailable(str(exc)) from exc
         gate = asyncio.Semaphore(self.stats_streams)
 
         async def one(cid: str) -> ContainerResources | None:
             async with gate:
-                (resp,) = await self.exchange([queries.stats_target(cid)])
+                (resp,) = await self.exchange([queries.stats_target(cid, one_shot=one_shot)])
             if resp.status in (404, 409):
                 return None
-            return queries.parse_stats(self._json(resp))
+            return queries.parse_stats(self._json(resp), cpu_known=not one_shot)
 
         found = await asyncio.gather(*(one(i) for i in ids))
         return [r for r in found if r is not None]

@@ -97,7 +97,7 @@ class HostSettings(_Strict):
     docker_host: str | None = Field(
         default=None,
         description="The engine, as DOCKER_HOST (unix:///var/run/docker.sock). Default: what the login "
-        "environment's docker CLI uses, looked up once per connection.",
+        "environment's docker CLI uses, looked up once and remembered for an hour in state_dir.",
     )
 
 

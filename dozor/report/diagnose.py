@@ -26,7 +26,7 @@ from dozor.report.build import HostDiagnosis, build_fleet_report, build_host_rep
 from dozor.report.findings import ServiceLogSummary, analyze_service_lines, detect_service_kind
 from dozor.report.models import FleetReport, HostReport
 from dozor.report.rules import log_alerts, unreachable_alert
-from dozor.runner.docker import container_status, host_resources
+from dozor.runner.docker import container_status, diagnosis_inputs
 from dozor.runner.fanout import HostContext
 
 if TYPE_CHECKING:
@@ -96,13 +96,7 @@ def diagnosis_operation(
             containers = await container_status(ctx)
             res = res_err = None
         else:
-            containers, res = await asyncio.gather(container_status(ctx), host_resources(ctx),
-                                                   return_exceptions=True)
-            if isinstance(containers, BaseException):
-                raise containers
-            res_err = f"{type(res).__name__}: {res}" if isinstance(res, BaseException) else None
-            if isinstance(res, BaseException):
-                res = None
+            containers, res, res_err = await diagnosis_inputs(ctx)
         now = datetime.now(UTC)
         states = match_declared(containers, ctx.host.projects)
         if services:

@@ -12,6 +12,7 @@ A remembered socket that fails is looked up again before falling back.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import time
 import weakref
 from collections.abc import Awaitable, Callable
@@ -19,7 +20,14 @@ from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 from dozor.collectors.resources import RESOURCES, HostResources, parse_resources, resources_argv
-from dozor.collectors.status import ContainerStatus, container_from_inspect, inspect_objects, status_argv
+from dozor.collectors.status import (
+    LABEL_PROJECT,
+    ContainerState,
+    ContainerStatus,
+    container_from_inspect,
+    inspect_objects,
+    status_argv,
+)
 from dozor.engine import cache
 from dozor.engine.client import EngineClient, EngineTimeout, EngineUnavailable
 from dozor.engine.endpoint import LOCATE, EngineEndpoint, endpoint_from
@@ -154,9 +162,66 @@ async def host_resources(ctx: HostContext) -> HostResources:
     return await _answer(ctx, api, lambda: ctx.collect(RESOURCES))
 
 
+async def diagnosis_inputs(ctx: HostContext) -> tuple[list[ContainerStatus], HostResources | None, str | None]:
+    """Compose containers and host resources for a diagnosis; a resources failure is returned, not raised.
+
+    Through the engine, container stats are sampled once (no CPU %) and only for running containers
+    with a memory limit: the one container figure the diagnosis rules use (memory against the limit).
+    The host part (disks, memory, load) runs meanwhile. The CLI path runs both collectors in full.
+    """
+
+    async def api(engine: EngineClient) -> tuple[list[ContainerStatus], HostResources | None, str | None]:
+        host_task = asyncio.ensure_future(ctx.run(resources_argv(containers=False)))
+        try:
+            raw = await engine.inspect_containers(include_all=True)
+        except BaseException:
+            host_task.cancel()
+            with contextlib.suppress(BaseException):
+                await host_task
+            raise
+        statuses = [container_from_inspect(c) for c in raw]
+        limited = [c.id for c in statuses if c.state is ContainerState.RUNNING and c.mem_limit]
+        compose = [s for s, c in zip(statuses, raw, strict=True) if LABEL_PROJECT in _labels(c)]
+        stats, host_part = await asyncio.gather(
+            engine.container_stats(limited, one_shot=True), host_task, return_exceptions=True
+        )
+        if isinstance(stats, EngineUnavailable):
+            raise stats
+        try:
+            if isinstance(host_part, BaseException):
+                raise host_part
+            res = parse_resources(host_part)
+        except Exception as exc:  # the status answer stands without resources
+            return compose, None, f"{type(exc).__name__}: {exc}"
+        if isinstance(stats, EngineTimeout):
+            res.docker_error = f"docker stats: {stats.message}"
+        elif isinstance(stats, BaseException):
+            raise stats
+        else:
+            res.containers = stats
+        return compose, res, None
+
+    async def cli() -> tuple[list[ContainerStatus], HostResources | None, str | None]:
+        containers, res = await asyncio.gather(
+            container_status(ctx), ctx.collect(RESOURCES), return_exceptions=True
+        )
+        if isinstance(containers, BaseException):
+            raise containers
+        if isinstance(res, BaseException):
+            return containers, None, f"{type(res).__name__}: {res}"
+        return containers, res, None
+
+    return await _answer(ctx, api, cli)
+
+
+def _labels(raw: dict[str, Any]) -> dict[str, str]:
+    return (raw.get("Config") or {}).get("Labels") or {}
+
+
 __all__ = [
     "EngineState",
     "container_status",
+    "diagnosis_inputs",
     "engine_failed",
     "engine_for",
     "engine_state",

@@ -210,3 +210,40 @@ async def test_a_stale_remembered_socket_is_looked_up_again(fleet: Any, tmp_path
     assert stats == {"connects": 1, "channels": 1, "streams": 1}  # the lookup, then the real socket
     cache._loaded.clear()
     assert cache.recall(state, key).socket == fleet.host("web1").engine_socket
+
+
+@pytest.fixture
+def memory_hog(fleet_mutable: Any) -> Iterator[str]:
+    """A compose-labelled container on web1 holding ~12 MB of its 16 MB limit (tmpfs pages count)."""
+    name = f"hog-{os.getpid()}"
+    fleet_mutable.docker("web1", "run", "-d", "--name", name, "--network", "none", "-m", "16m",
+                         "--label", "com.docker.compose.project=shop", "--label", "com.docker.compose.service=hog",
+                         fleet_mutable.image, "sh", "-c", "head -c 12000000 /dev/zero > /dev/shm/fill; sleep 600")
+    try:
+        yield name
+    finally:
+        fleet_mutable.docker("web1", "rm", "-f", name, check=False)
+
+
+@pytest.mark.parametrize("engine_api", [True, False])
+async def test_diagnosis_samples_memory_limited_containers(fleet: Any, memory_hog: str, engine_api: bool) -> None:
+    """The container-memory alert comes out the same on both paths; the engine path samples only
+    running containers that have a memory limit (one sample each), the CLI path runs docker stats."""
+    from dozor.report.diagnose import diagnose
+
+    inv = inventory(fleet, hosts={"web1": {"thresholds": {"container_memory": 50}}}, engine_api=engine_api)
+    await asyncio.sleep(2)  # the hog fills its tmpfs
+    async with Fleet(inv) as f:
+        report = await diagnose(f, "web1,web2", log_lines=0)
+        stats = f.pool.stats()
+    web1 = next(h for h in report.hosts if h.host == "web1")
+    hog = [a for a in web1.alerts if a.code == "container_memory"]
+    assert len(hog) == 1 and hog[0].service == "hog", [a.title for a in web1.alerts]
+    assert "of 16 MiB" in hog[0].evidence
+    assert web1.resources is not None and web1.resources.memory_percent and web1.resources.cpus
+    if engine_api:
+        # web1: one stream for every inspect, one for the hog's sample; web2 has no limited container.
+        assert stats["web1"]["streams"] == 2 and stats["web2"]["streams"] == 1, stats
+        assert stats["web1"]["channels"] == stats["web2"]["channels"] == 2  # lookup + host facts
+    else:
+        assert stats["web1"]["streams"] == 0 and stats["web1"]["channels"] == 2  # status + resources scripts
