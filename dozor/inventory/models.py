@@ -94,11 +94,19 @@ class HostSettings(_Strict):
         description="Ask the Docker Engine API through the connection (no remote process) when its unix "
         "socket can be opened; false = always the docker CLI. Default: true.",
     )
-    docker_host: str | None = Field(
+    docker_socket: str | None = Field(
         default=None,
-        description="The engine, as DOCKER_HOST (unix:///var/run/docker.sock). Default: what the login "
-        "environment's docker CLI uses, looked up once and remembered for an hour in state_dir.",
+        description="Path of the Docker engine's unix socket on the host, for the Engine API path. Default: "
+        "the one the login environment's docker CLI uses (DOCKER_HOST, contexts), looked up once and "
+        "remembered for an hour in state_dir. Remote commands (logs, compose) always use the login environment.",
     )
+
+    @field_validator("docker_socket")
+    @classmethod
+    def _socket_path(cls, v: str | None) -> str | None:
+        if v is not None and not v.startswith("/"):
+            raise ValueError("docker_socket must be an absolute path, e.g. /var/run/docker.sock")
+        return v
 
 
 class Defaults(HostSettings):
@@ -175,7 +183,7 @@ class ResolvedHost(BaseModel):
     retry_after: float = 20.0
     state_dir: str
     engine_api: bool = True
-    docker_host: str | None = None
+    docker_socket: str | None = None
 
     @property
     def is_local(self) -> bool:
@@ -310,7 +318,7 @@ class Inventory(_Strict):
             retry_after=d.retry_after,
             state_dir=d.state_dir or str(default_state_dir()),
             engine_api=pick("engine_api", True),
-            docker_host=pick("docker_host", None),
+            docker_socket=pick("docker_socket", None),
         )
 
 

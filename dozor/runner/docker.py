@@ -1,7 +1,7 @@
 """Docker questions answered by the Engine API when the host allows it, else by the docker CLI.
 
 Per host (per pooled transport) the engine's socket is found once — from the inventory's
-``docker_host``, from what an earlier process found (``dozor.engine.cache``, one hour), or by asking
+``docker_socket``, from what an earlier process found (``dozor.engine.cache``, one hour), or by asking
 the login environment (``dozor.engine.endpoint``) — and every later question goes straight to the
 socket: over SSH a direct-streamlocal channel, no remote process. When the socket cannot be opened
 (forwarding disabled, permissions, a tcp:// engine) the CLI collectors answer instead, and they
@@ -30,7 +30,7 @@ from dozor.collectors.status import (
 )
 from dozor.engine import cache
 from dozor.engine.client import EngineClient, EngineTimeout, EngineUnavailable
-from dozor.engine.endpoint import LOCATE, EngineEndpoint, endpoint_from
+from dozor.engine.endpoint import LOCATE, EngineEndpoint
 from dozor.runner.fanout import HostContext
 from dozor.transport.base import UnixSocketTransport
 
@@ -64,8 +64,9 @@ def _key(ctx: HostContext) -> str:
 
 
 async def _find(ctx: HostContext, state: EngineState) -> None:
-    if ctx.host.docker_host:
-        state.endpoint, state.source = endpoint_from(ctx.host.docker_host), "inventory"
+    if ctx.host.docker_socket:
+        state.endpoint = EngineEndpoint(socket=ctx.host.docker_socket, reason="docker_socket in the inventory")
+        state.source = "inventory"
     elif not ctx.host.is_local and (known := cache.recall(ctx.host.state_dir, _key(ctx))) is not None:
         state.endpoint, state.source = known, "cache"
     else:

@@ -109,7 +109,7 @@ async def test_container_stats_through_the_engine_match_the_cli(fleet: Any) -> N
 
 
 async def test_a_socket_that_cannot_be_opened_falls_back_to_the_cli(fleet: Any, tmp_path: Path) -> None:
-    wrong = {"docker_host": f"unix://{tmp_path}/no-engine-here.sock"}
+    wrong = {"docker_socket": f"{tmp_path}/no-engine-here.sock"}
     inv = inventory(fleet, hosts={"web1": wrong})
     async with Fleet(inv) as f:
         first = (await f.status("web1")).hosts[0]
@@ -166,7 +166,7 @@ async def test_an_engine_that_never_answers_is_a_timeout(fleet: Any, tmp_path: P
     """A real unix socket on the host that accepts and stays silent: the command timeout ends the wait."""
     path = tmp_path / "silent.sock"
     server = await asyncio.start_unix_server(lambda r, w: asyncio.sleep(30), path=str(path))
-    inv = inventory(fleet, hosts={"web1": {"docker_host": f"unix://{path}",
+    inv = inventory(fleet, hosts={"web1": {"docker_socket": str(path),
                                            "timeouts": {"connect": 3, "command": 1.5, "host": 10, "fleet": 20}}})
     try:
         async with Fleet(inv) as f:
