@@ -171,3 +171,14 @@ def test_locate_script_runs_in_sh(tmp_path: Path) -> None:
     env["DOCKER_HOST"] = "unix:///x.sock"
     p = subprocess.run(LOCATE.argv(), env=env, capture_output=True, text=True, check=True)
     assert parse_locate(CommandResult(argv=LOCATE.argv(), exit_status=0, stdout=p.stdout)).socket == "/x.sock"
+
+
+def test_inventory_docker_socket_must_be_a_path() -> None:
+    from dozor.inventory.models import Inventory
+
+    inv = Inventory.model_validate({"hosts": {"a": {"address": "10.0.0.1", "docker_socket": "/run/docker.sock"}}})
+    assert inv.resolve("a").docker_socket == "/run/docker.sock" and inv.resolve("a").engine_api is True
+    with pytest.raises(ValueError, match="absolute path"):
+        Inventory.model_validate({"hosts": {"a": {"address": "10.0.0.1", "docker_socket": "unix:///x.sock"}}})
+    off = Inventory.model_validate({"defaults": {"engine_api": False}, "hosts": {"a": {"address": "h"}}})
+    assert off.resolve("a").engine_api is False
