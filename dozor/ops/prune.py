@@ -5,7 +5,8 @@ and optionally volumes. Filters: ``until`` (age, e.g. ``24h``, ``7d``, or an RFC
 ``label`` (``key`` or ``key=value``, for containers, images and volumes; build cache cannot be
 filtered by label, so it is left alone when a label is given). Docker cannot filter volumes by age,
 so ``volumes`` with ``until`` is refused. Engines from API 1.42 (Docker 23) prune only anonymous
-volumes, which is what the preview lists.
+volumes, which is what the preview lists; older engines (Debian 12's docker.io 20.10 is API 1.41) prune
+every unused volume, named ones too, so ``volumes`` is refused there (preview and prune alike).
 """
 
 from __future__ import annotations
@@ -33,6 +34,7 @@ _UNITS = {"B": 1, "kB": 1000, "KB": 1000, "MB": 1000**2, "GB": 1000**3, "TB": 10
           "KiB": 1024, "MiB": 1024**2, "GiB": 1024**3, "TiB": 1024**4}
 _UNIT_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 ANONYMOUS_VOLUME = "com.docker.volume.anonymous"
+MIN_VOLUME_PRUNE_API = (1, 42)  # from here `volume prune` keeps named volumes
 
 
 class PruneOptions(BaseModel):
@@ -134,6 +136,24 @@ async def _docker(ctx: HostContext, *args: str) -> str:
     return r.stdout
 
 
+def parse_api_version(text: str) -> tuple[int, int] | None:
+    """``(1, 41)`` from ``docker version --format {{.Server.APIVersion}}`` output; None when unreadable."""
+    m = re.fullmatch(r"\s*([0-9]+)\.([0-9]+)\s*", text or "")
+    return (int(m.group(1)), int(m.group(2))) if m else None
+
+
+async def _check_volume_prune(ctx: HostContext) -> None:
+    """Refuse a volume prune on engines whose ``volume prune`` also removes named volumes."""
+    out = await _docker(ctx, "version", "--format", "{{.Server.APIVersion}}")
+    api = parse_api_version(out)
+    if api is None or api < MIN_VOLUME_PRUNE_API:
+        raise GuardRefused(
+            "volumes",
+            f"the engine on {ctx.host.name} (API {out.strip()[:20] or 'unknown'}) prunes named volumes too; "
+            "dozor prunes only anonymous volumes, which needs Docker 23 (API 1.42) or newer",
+        )
+
+
 def _created(value: str | None) -> datetime | None:
     # `docker ... ls` prints "2025-01-01 12:00:00 +0000 UTC".
     if not value:
@@ -160,6 +180,8 @@ def _old_enough(created: datetime | None, cutoff: datetime | None) -> bool:
 async def preview_prune(ctx: HostContext, opts: PruneOptions) -> PrunePreview:
     """List what ``opts`` would remove on this host, and docker's own disk usage summary."""
     until, label = check_prune_options(opts)
+    if opts.volumes:
+        await _check_volume_prune(ctx)
     lf = ["--filter", f"label={label}"] if label else []
     now = datetime.now(UTC)
     cutoff = _cutoff(now, until)
@@ -247,6 +269,8 @@ def _section(text: str, header: str) -> list[str]:
 async def act_prune(ctx: HostContext, opts: PruneOptions) -> PruneResult:
     """Run the prune commands; returns what was removed and the space freed."""
     until, label = check_prune_options(opts)
+    if opts.volumes:
+        await _check_volume_prune(ctx)
     filters = (["--filter", f"until={until}"] if until else []) + (["--filter", f"label={label}"] if label else [])
     result = PruneResult()
 
