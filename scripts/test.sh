@@ -2,7 +2,7 @@
 # dozor's test command: `bash scripts/test.sh [pytest args...]`
 #
 # On a fresh Debian 12 machine, as root, it installs what the tests need (apt: python3-venv,
-# docker.io, docker-compose, openssh-server, busybox-static, and nodejs/npm if npx is missing),
+# docker.io, docker-compose, openssh-server, busybox-static, git, and nodejs/npm if npx is missing),
 # creates .venv if missing, installs dozor with its test extras, runs `ruff check .` and then
 # `pytest -q` with the extra arguments passed through.
 #
@@ -27,6 +27,7 @@ have dockerd || pkgs+=(docker.io)
 have docker-compose || pkgs+=(docker-compose)
 have sshd || pkgs+=(openssh-server)
 have busybox || pkgs+=(busybox-static)
+have git || pkgs+=(git)
 have npx || pkgs+=(nodejs npm)
 
 if [ ${#pkgs[@]} -gt 0 ]; then

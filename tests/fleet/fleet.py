@@ -56,12 +56,13 @@ BLACKHOLE_ADDRESS = "127.0.0.10"
 SETTLE_TIMEOUT = 90.0
 # Bump when the fleet's shape changes in a way the fingerprint below does not see (sshd config, layout...).
 FLEET_VERSION = "1"
-APT_PACKAGES = ["docker.io", "docker-compose", "openssh-server", "busybox-static"]
+APT_PACKAGES = ["docker.io", "docker-compose", "openssh-server", "busybox-static", "git"]
 REQUIRED_BINARIES = {
     "dockerd": "docker.io",
     "docker-compose": "docker-compose",
     "sshd": "openssh-server",
     "busybox": "busybox-static",
+    "git": "git",  # deploy --git-pull tests
 }
 
 
