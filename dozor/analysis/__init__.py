@@ -1,18 +1,45 @@
-"""Log analysis: the error-pattern library, fast matching, clustering, scanner detection."""
+"""Log analysis: the error-pattern library, fast matching, clustering, scanner detection.
 
-from dozor.analysis.analyzer import Burst, Finding, LogAnalysis, analyze_lines, find_bursts, is_errorish
-from dozor.analysis.cluster import Cluster, Clusterer, cluster_lines, template_of
-from dozor.analysis.matcher import Matcher, match_line
-from dozor.analysis.patterns import KINDS, PATTERNS, PATTERNS_BY_ID, Pattern, Severity, detect_kind
-from dozor.analysis.scanners import (
-    AccessRecord,
-    ScannerSummary,
-    ScannerTracker,
-    is_scanner_request,
-    is_sensitive_path,
-    parse_access_line,
-    scanner_reason,
-)
+Names are imported from their submodules on first use, so importing the package (or one
+submodule, e.g. ``dozor.analysis.scanners``) does not load the whole pattern library.
+"""
+
+from __future__ import annotations
+
+from importlib import import_module
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from dozor.analysis.analyzer import Burst, Finding, LogAnalysis, analyze_lines, find_bursts, is_errorish
+    from dozor.analysis.cluster import Cluster, Clusterer, cluster_lines, template_of
+    from dozor.analysis.matcher import Matcher, match_line
+    from dozor.analysis.patterns import KINDS, PATTERNS, PATTERNS_BY_ID, Pattern, Severity, detect_kind
+    from dozor.analysis.scanners import (
+        AccessRecord,
+        ScannerSummary,
+        ScannerTracker,
+        is_scanner_request,
+        is_sensitive_path,
+        parse_access_line,
+        scanner_reason,
+    )
+
+_WHERE = {
+    "analyzer": ("Burst", "Finding", "LogAnalysis", "analyze_lines", "find_bursts", "is_errorish"),
+    "cluster": ("Cluster", "Clusterer", "cluster_lines", "template_of"),
+    "matcher": ("Matcher", "match_line"),
+    "patterns": ("KINDS", "PATTERNS", "PATTERNS_BY_ID", "Pattern", "Severity", "detect_kind"),
+    "scanners": (
+        "AccessRecord",
+        "ScannerSummary",
+        "ScannerTracker",
+        "is_scanner_request",
+        "is_sensitive_path",
+        "parse_access_line",
+        "scanner_reason",
+    ),
+}
+_MODULE_OF = {name: module for module, names in _WHERE.items() for name in names}
 
 __all__ = [
     "KINDS",
@@ -41,3 +68,16 @@ __all__ = [
     "scanner_reason",
     "template_of",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    module = _MODULE_OF.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(import_module(f"{__name__}.{module}"), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))
