@@ -12,6 +12,7 @@ from collections.abc import Iterable
 from datetime import datetime, timedelta
 from functools import cache
 from itertools import islice
+from operator import itemgetter
 
 from pydantic import BaseModel, Field
 
@@ -42,6 +43,9 @@ _BENIGN = re.compile(
     r"|\berrors?\s+(?:cleared|resolved|recovered)\b|\bon[_ ]error\b",
     re.IGNORECASE,
 )
+# The same, for a lower-cased ASCII line (where they match exactly where the above do, faster).
+_ERRORISH_LOW = re.compile(_ERRORISH.pattern)
+_BENIGN_LOW = re.compile(_BENIGN.pattern)
 _SEVERE_WORDS = re.compile(r"\b(?:fatal|panic|critical|crit|emerg|severe)\b", re.IGNORECASE)
 _STATUS_PATTERN = {
     502: "general.http_bad_gateway",
@@ -116,6 +120,11 @@ class LogAnalysis(BaseModel):
 
 def is_errorish(line: str) -> bool:
     """True for a line that reads like an error report (not ``0 errors`` / ``error_count=0`` / INFO prose)."""
+    if line.isascii():
+        low = line.lower()
+        if _ERRORISH_LOW.search(low) is None or is_info_level(line):
+            return False
+        return _ERRORISH_LOW.search(_BENIGN_LOW.sub(" ", low)) is not None
     if _ERRORISH.search(line) is None or is_info_level(line):
         return False
     return _ERRORISH.search(_BENIGN.sub(" ", line)) is not None
@@ -169,7 +178,9 @@ class _Analyzer:
         self.tb: tuple[datetime | None, str] | None = None
         self.tb_final: str | None = None
 
-    def feed(self, ts: datetime | None, line: str) -> None:
+    def feed(self, ts: datetime | None, line: str, words: set[str] | None = None) -> None:
+        """Analyse one line. ``words``: the analyzer keywords the lower-cased line holds (a superset
+        is fine), when the caller found them already."""
         self.total += 1
         line = line.rstrip("\r\n")
         if self.tb is not None and self._traceback_line(line):
@@ -186,10 +197,13 @@ class _Analyzer:
             if record is not None:
                 self._access(record, ts)
                 return
-        low = line.lower()
-        if _PREFILTER.search(low) is None:
-            return
-        pattern = self.matcher.match_lowered(line, low)
+        if words is None:
+            low = line.lower()
+            if _PREFILTER.search(low) is None:
+                return
+            pattern = self.matcher.match_lowered(line, low)
+        else:
+            pattern = self.matcher.match_words(line, words)
         if pattern is not None:
             self.tally.add(pattern, line, ts)
             self.in_frames = pattern.kind in _FRAME_KINDS
@@ -198,7 +212,7 @@ class _Analyzer:
 
     def feed_chunk(self, pairs: list[tuple[datetime | None, str]]) -> None:
         """``feed`` every pair, skipping the routine lines the skimmer finds (same results, much faster)."""
-        skim = _skimmer().skim([line for _, line in pairs])
+        skim = _skimmer().skim(list(map(itemgetter(1), pairs)))
         fed = routine_fed = 0
         done = 0  # lines before this one are fed or routine
         for index in [*skim.candidates, len(pairs)]:
@@ -212,7 +226,8 @@ class _Analyzer:
                 continue
             fed += 1
             routine_fed += skim.is_plain_request(index)
-            self.feed(*pairs[index])
+            ts, line = pairs[index]
+            self.feed(ts, line, skim.words.get(index))
             done = index + 1
         self.total += len(pairs) - fed
         self.access += skim.plain_requests - routine_fed

@@ -22,7 +22,13 @@ import re
 from collections.abc import Iterable
 from functools import lru_cache
 
-from dozor.analysis.keywords import anchor_index, keyword_regex, minimal_keywords, required_keywords
+from dozor.analysis.keywords import (
+    anchor_index,
+    keyword_regex,
+    minimal_keywords,
+    required_keyword_sets,
+    required_keywords,
+)
 from dozor.analysis.patterns import APP_KINDS, PATTERNS, SERVICE_KINDS, Pattern
 
 # A line that declares a low level in its first characters; general patterns skip it.
@@ -47,6 +53,10 @@ _REQUIRED = _requirements()
 PATTERN_KEYWORDS: frozenset[str] = frozenset(minimal_keywords(w for ws in _REQUIRED.values() for w in ws))
 _PREFILTER = keyword_regex(PATTERN_KEYWORDS)
 _COMPILED: dict[str, re.Pattern[str]] = {p.id: p.compile() for p in PATTERNS}
+# Every literal set a pattern's match needs one of: checked on an ASCII line before its regex.
+_ALL_REQUIRED: dict[str, tuple[tuple[str, ...], ...]] = {
+    p.id: tuple(tuple(sorted(words)) for words in required_keyword_sets(p.regex)) for p in PATTERNS
+}
 
 
 def _buckets() -> tuple[tuple[str, tuple[str, ...]], ...]:
@@ -121,18 +131,42 @@ class Matcher:
             if anchor in low:
                 for keyword in filter(low.__contains__, keywords):
                     candidates |= _NEEDING[keyword]
+        return self._first(line, low, candidates)
+
+    def match_words(self, line: str, words: Iterable[str]) -> Pattern | None:
+        """Like ``match``, for a caller that knows which keywords the lower-cased line holds (a superset
+        of them is fine): literals such that every pattern keyword in the line contains one."""
+        low = line.lower()
+        candidates: set[str] = set()
+        for word in words:
+            for keyword in filter(low.__contains__, _containing(word)):
+                candidates |= _NEEDING[keyword]
+        return self._first(line, low, candidates)
+
+    def _first(self, line: str, low: str, candidates: set[str]) -> Pattern | None:
         if not candidates:
             return None
         info: bool | None = None
+        # On an ASCII line, lower() is plain ASCII lower-casing, so a missing literal proves that
+        # the regex (case-insensitive or not) cannot match: cheaper than running it.
+        ascii_line = line.isascii()
         for pid in sorted(candidates, key=self._rank.__getitem__):
             if pid in self._gated:
                 if info is None:
                     info = is_info_level(line)
                 if info:
                     continue
+            if ascii_line and not all(any(map(low.__contains__, words)) for words in _ALL_REQUIRED[pid]):
+                continue
             if _COMPILED[pid].search(line):
                 return _BY_ID[pid]
         return None
+
+
+@lru_cache(maxsize=1024)
+def _containing(word: str) -> tuple[str, ...]:
+    # The pattern keywords that contain ``word``.
+    return tuple(kw for kw in sorted(PATTERN_KEYWORDS) if word in kw)
 
 
 _BY_ID: dict[str, Pattern] = {p.id: p for p in PATTERNS}

@@ -22,13 +22,13 @@ A line is routine when it is
 from __future__ import annotations
 
 import re
-from bisect import bisect_left
+from bisect import bisect_left, bisect_right
 from collections.abc import Iterable
 from dataclasses import dataclass
-from itertools import compress, repeat
-from operator import contains, gt, not_
+from itertools import accumulate, compress, repeat
+from operator import add, contains, not_
 
-from dozor.analysis.keywords import KeywordScanner
+from dozor.analysis.keywords import KeywordScanner, minimal_keywords
 from dozor.analysis.scanners import probe_keywords
 
 CHUNK = 8192
@@ -41,16 +41,19 @@ def _route_regex(statuses: Iterable[int]) -> re.Pattern[str]:
     # differently here, and without it a long odd line costs quadratic time.
     skipped = "|".join(str(s) for s in sorted(statuses))
     return re.compile(
-        r'\n(?:\S++ \S++ \S++ \[[^\]\n]++\] "(?!CONNECT )([A-Z]{3,10}+ (?!https?://)[^ "\\\n]*+)[^"\\\n]*+" '
+        r'\n(?:(?!\{)\S++ \S++ \S++ \[[^\]\n]++\] "(?!CONNECT )([A-Z]{3,10}+ (?!https?://)[^ "\\\n]*+)[^"\\\n]*+" '
         rf"(?!(?:{skipped}) )[0-9]{{3}} )?"
     )
 
 
-def _maybe_json_access(line: str) -> bool:
-    # scanners.parse_access_line only decodes lines holding '"DownstreamStatus"' or '"status"';
-    # a record needs the key DownstreamStatus (traefik) or request (caddy), spelled out
-    # unless the line uses JSON escapes.
-    return '"DownstreamStatus"' in line or ('"status"' in line and ('"request"' in line or "\\" in line))
+# scanners.parse_access_line only decodes lines starting with "{" that hold '"DownstreamStatus"'
+# or '"status"'; a record needs the key DownstreamStatus (traefik) or request (caddy), spelled
+# out unless the line uses JSON escapes. The keyword scan looks for these two markers too.
+_JSON_MARKERS = frozenset(('"downstreamstatus"', '"request"'))
+
+
+def _escaped_json_status(line: str) -> bool:
+    return line[:1] == "{" and ('"status"' in line or '"DownstreamStatus"' in line)
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,6 +66,8 @@ class Skim:
     """How many lines are access-log requests in plain form (routine or not, each counts as one request)."""
     access_lines: list[int]
     routes: list[str]
+    words: dict[int, set[str]]
+    """Line index -> the keywords it holds (maybe a few more), for the lines found by keyword."""
 
     def is_plain_request(self, index: int) -> bool:
         """True when line ``index`` is one of the plain-form access requests."""
@@ -74,7 +79,10 @@ class Skimmer:
     """Finds the lines of a chunk that are not routine (see the module docstring)."""
 
     def __init__(self, keywords: Iterable[str], statuses: Iterable[int]) -> None:
-        self._keywords = KeywordScanner(keywords)
+        words = set(keywords)
+        if minimal_keywords(words | _JSON_MARKERS) != sorted(minimal_keywords(words) + list(_JSON_MARKERS)):
+            raise ValueError("a JSON marker overlaps an analyzer keyword")
+        self._keywords = KeywordScanner(words | _JSON_MARKERS)
         self._probes = KeywordScanner(probe_keywords())
         self._route = _route_regex(statuses)
 
@@ -95,24 +103,49 @@ class Skimmer:
     def _skim(self, lines: list[str], candidates: list[int]) -> Skim | None:
         # Per-line tests through map/compress: the loops run in C.
         n = len(lines)
-        braced = list(map(str.startswith, lines, repeat("{")))
-        access_flags = list(map(gt, map(contains, lines, repeat('] "')), braced))
+        access_flags = list(map(contains, lines, repeat('] "')))
         other_flags = list(map(not_, access_flags))
-        if any(braced):
-            for i in compress(range(n), braced):
-                if _maybe_json_access(lines[i]):
-                    candidates.append(i)
-                    other_flags[i] = False
         access = list(compress(range(n), access_flags))
         other = list(compress(range(n), other_flags))
-        joined_access = "\n" + "\n".join(compress(lines, access_flags)) if access else ""
-        joined_other = "\n".join(compress(lines, other_flags))
-        if joined_access.count("\n") != len(access) or joined_other.count("\n") != max(len(other) - 1, 0):
-            return None
-        routes = self._route.findall(joined_access)
+        routes = self._route.findall("\n" + "\n".join(compress(lines, access_flags))) if access else []
+        if len(routes) != len(access):
+            return None  # a line break inside a request line
         if "" in routes:
             candidates.extend(access[k] for k, route in enumerate(routes) if not route)
         candidates.extend(access[k] for k in self._probes.lines("\n".join(routes).lower()))
-        candidates.extend(other[k] for k in self._keywords.lines(joined_other.lower()))
-        candidates.sort()
-        return Skim(candidates, len(routes) - routes.count(""), access, routes)
+        other_lines = list(compress(lines, other_flags))
+        text = "\n".join(other_lines)
+        if "\\" in text:
+            escaped = (k for k, line in enumerate(other_lines) if "\\" in line and _escaped_json_status(line))
+            candidates.extend(other[k] for k in escaped)
+        low = text.lower()
+        hits = self._keywords.hits(low)
+        words: dict[int, set[str]] = {}
+        if hits:
+            if len(low) == len(text):
+                # Lower-casing kept every offset: map positions to lines by their start offsets
+                # (also right for a line with a line break inside).
+                ends = list(accumulate(map(add, map(len, other_lines), repeat(1))))
+                at = [other[bisect_right(ends, start)] for start, _, _ in hits]
+            elif low.count("\n") == len(other) - 1:
+                at = [other[k] for k in _lines_of(low, [start for start, _, _ in hits])]
+            else:
+                return None
+            for index, (_, word, found) in zip(at, hits, strict=True):
+                if word in _JSON_MARKERS:
+                    candidates.append(index)
+                else:
+                    words.setdefault(index, set()).update(found - _JSON_MARKERS)
+            candidates.extend(words)
+        candidates = sorted(set(candidates))
+        return Skim(candidates, len(routes) - routes.count(""), access, routes, words)
+
+
+def _lines_of(text: str, starts: list[int]) -> list[int]:
+    found: list[int] = []
+    line, pos = 0, 0
+    for start in starts:
+        line += text.count("\n", pos, start)
+        pos = start
+        found.append(line)
+    return found

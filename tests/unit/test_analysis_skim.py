@@ -90,8 +90,14 @@ def test_every_line_the_skimmer_skips_is_routine() -> None:
 
 
 def test_lines_with_line_breaks() -> None:
-    assert _skimmer().skim(["a error", "b\nc", "d", "e error"]).candidates == [0, 1, 3]
-    assert _skimmer().skim(["a error\r\n", "b\n", "c\r"]).candidates == [0]
+    request = '1.2.3.4 - - [27/Nov/2026:05:13:18 +0000] "GET / HTTP/1.1" 200 1 "-" "-"'
+    assert _skimmer().skim(["a error", "b\nc", "d", "e error", "f\nerror"]).candidates == [0, 3, 4]
+    assert _skimmer().skim(["a error\r\n", "b\n", "c\r", request + "\r\n"]).candidates == [0]
+    skim = _skimmer().skim([request, request + "\nerror", request + "\n"])
+    assert skim.candidates == [1] and skim.plain_requests == 2
+    # Lower-casing "\u0130" adds a character: lines are then told apart by their line breaks.
+    assert _skimmer().skim(["\u0130 a", "b\u0130 error", "c"]).candidates == [1]
+    assert _skimmer().skim(["\u0130 a\nb", "error", "c", "\u0130 panic"]).candidates == [0, 1, 3]
 
 
 def _exact(pairs: list, kind: str | None, php_site: bool) -> dict:
