@@ -15,6 +15,9 @@ import h11
 from dozor.transport.base import StreamReader, StreamWriter
 
 _HEADERS = [("Host", "docker"), ("User-Agent", "dozor")]
+_CLOSE_HEADERS = [*_HEADERS, ("Connection", "close")]
+_HEAD = "".join(f"{k}: {v}\r\n" for k, v in _HEADERS)
+_CLOSE_HEAD = "".join(f"{k}: {v}\r\n" for k, v in _CLOSE_HEADERS)
 _READ = 65536
 
 
@@ -41,10 +44,14 @@ class HTTPResponse:
 
 
 def request_bytes(target: str, *, close: bool) -> bytes:
-    """One GET request, serialised by h11 (``close`` asks the engine to end the stream after it)."""
-    conn = h11.Connection(h11.CLIENT)
-    headers = [*_HEADERS, ("Connection", "close")] if close else _HEADERS
-    return conn.send(h11.Request(method="GET", target=target, headers=headers)) + conn.send(h11.EndOfMessage())
+    """One GET request with dozor's fixed headers (``close`` asks the engine to end the stream after it).
+
+    Written directly: method and headers are constants and targets are built by ``dozor.engine.queries``
+    (percent-quoted); h11 still checks each request when it is sent (``HTTPStream``), and answers.
+    """
+    if not target.startswith("/") or any(c in target for c in " \r\n"):
+        raise ValueError(f"not a request target: {target!r}")
+    return f"GET {target} HTTP/1.1\r\n{_CLOSE_HEAD if close else _HEAD}\r\n".encode()
 
 
 class HTTPStream:
@@ -70,9 +77,8 @@ class HTTPStream:
         out = []
         for i, target in enumerate(targets):
             close = last and i == n - 1
-            # Keep h11's view of our side in step with what was already written.
-            headers = [*_HEADERS, ("Connection", "close")] if close else _HEADERS
-            self._conn.send(h11.Request(method="GET", target=target, headers=headers))
+            # Keep h11's view of our side in step with what was already written (and let it check the request).
+            self._conn.send(h11.Request(method="GET", target=target, headers=_CLOSE_HEADERS if close else _HEADERS))
             self._conn.send(h11.EndOfMessage())
             out.append(await self._answer(target))
             if close:

@@ -182,3 +182,17 @@ def test_inventory_docker_socket_must_be_a_path() -> None:
         Inventory.model_validate({"hosts": {"a": {"address": "10.0.0.1", "docker_socket": "unix:///x.sock"}}})
     off = Inventory.model_validate({"defaults": {"engine_api": False}, "hosts": {"a": {"address": "h"}}})
     assert off.resolve("a").engine_api is False
+
+
+@pytest.mark.parametrize("close", [False, True])
+def test_request_bytes_are_what_h11_would_write(close: bool) -> None:
+    import h11
+
+    headers = [("Host", "docker"), ("User-Agent", "dozor"), *([("Connection", "close")] if close else [])]
+    for target in (queries.list_target(), queries.inspect_target("a b/c"), queries.stats_target("x", one_shot=True)):
+        conn = h11.Connection(h11.CLIENT)
+        want = conn.send(h11.Request(method="GET", target=target, headers=headers)) + conn.send(h11.EndOfMessage())
+        assert request_bytes(target, close=close) == want
+    for bad in ("containers/json", "/x y", "/x\r\nEvil: 1"):
+        with pytest.raises(ValueError):
+            request_bytes(bad, close=close)
