@@ -19,7 +19,13 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
-from dozor.collectors.resources import RESOURCES, HostResources, parse_resources, resources_argv
+from dozor.collectors.resources import (
+    RESOURCES,
+    ContainerResources,
+    HostResources,
+    parse_resources,
+    resources_argv,
+)
 from dozor.collectors.status import (
     LABEL_PROJECT,
     ContainerState,
@@ -151,16 +157,20 @@ async def host_resources(ctx: HostContext) -> HostResources:
             raise stats
         if isinstance(host_part, BaseException):
             raise host_part
-        res = parse_resources(host_part)
-        if isinstance(stats, EngineTimeout):
-            res.docker_error = f"docker stats: {stats.message}"
-        elif isinstance(stats, BaseException):
-            raise stats
-        else:
-            res.containers = stats
-        return res
+        return _with_stats(parse_resources(host_part), stats)
 
     return await _answer(ctx, api, lambda: ctx.collect(RESOURCES))
+
+
+def _with_stats(res: HostResources, stats: list[ContainerResources] | BaseException) -> HostResources:
+    """The engine's container samples added to the host part; an engine timeout is docker stats' error."""
+    if isinstance(stats, EngineTimeout):
+        res.docker_error = f"docker stats: {stats.message}"
+    elif isinstance(stats, BaseException):
+        raise stats
+    else:
+        res.containers = stats
+    return res
 
 
 async def diagnosis_inputs(ctx: HostContext) -> tuple[list[ContainerStatus], HostResources | None, str | None]:
@@ -194,13 +204,7 @@ async def diagnosis_inputs(ctx: HostContext) -> tuple[list[ContainerStatus], Hos
             res = parse_resources(host_part)
         except Exception as exc:  # the status answer stands without resources
             return compose, None, f"{type(exc).__name__}: {exc}"
-        if isinstance(stats, EngineTimeout):
-            res.docker_error = f"docker stats: {stats.message}"
-        elif isinstance(stats, BaseException):
-            raise stats
-        else:
-            res.containers = stats
-        return compose, res, None
+        return compose, _with_stats(res, stats), None
 
     async def cli() -> tuple[list[ContainerStatus], HostResources | None, str | None]:
         containers, res = await asyncio.gather(
