@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Set
 from datetime import datetime, timedelta
 from functools import cache
 from itertools import islice
@@ -43,8 +43,13 @@ _BENIGN = re.compile(
     r"|\berrors?\s+(?:cleared|resolved|recovered)\b|\bon[_ ]error\b",
     re.IGNORECASE,
 )
-# The same, for a lower-cased ASCII line (where they match exactly where the above do, faster).
-_ERRORISH_LOW = re.compile(_ERRORISH.pattern)
+# The same, for a lower-cased ASCII line, where they match exactly where the above do, faster:
+# _ERRORISH spelt with each word's first letter leading (the boundary before it a lookbehind),
+# so the engine only tries positions holding one of those letters.
+_ERRORISH_LOW = re.compile(
+    r"(?:e(?<!\we)(?:rrors?|rr|xceptions?|merg)|f(?<!\wf)(?:atal|ail(?:ed|ure))|p(?<!\wp)anic"
+    r"|c(?<!\wc)rit(?:ical)?|a(?<!\wa)lert|s(?<!\ws)evere)\b"
+)
 _BENIGN_LOW = re.compile(_BENIGN.pattern)
 _SEVERE_WORDS = re.compile(r"\b(?:fatal|panic|critical|crit|emerg|severe)\b", re.IGNORECASE)
 _STATUS_PATTERN = {
@@ -55,6 +60,9 @@ _STATUS_PATTERN = {
     429: "general.rate_limited",
 }
 _BURST_STATUSES = frozenset((502, 504))
+
+
+_NO_WORDS: frozenset[str] = frozenset()
 
 
 @cache
@@ -178,9 +186,9 @@ class _Analyzer:
         self.tb: tuple[datetime | None, str] | None = None
         self.tb_final: str | None = None
 
-    def feed(self, ts: datetime | None, line: str, words: set[str] | None = None) -> None:
+    def feed(self, ts: datetime | None, line: str, words: Set[str] | None = None) -> None:
         """Analyse one line. ``words``: the analyzer keywords the lower-cased line holds (a superset
-        is fine), when the caller found them already."""
+        is fine; empty: none), when the caller found them already."""
         self.total += 1
         line = line.rstrip("\r\n")
         if self.tb is not None and self._traceback_line(line):
@@ -202,6 +210,8 @@ class _Analyzer:
             if _PREFILTER.search(low) is None:
                 return
             pattern = self.matcher.match_lowered(line, low)
+        elif not words:
+            return
         else:
             pattern = self.matcher.match_words(line, words)
         if pattern is not None:
@@ -220,7 +230,8 @@ class _Analyzer:
             while done < index and (self.tb is not None or self.in_frames):
                 fed += 1
                 routine_fed += skim.is_plain_request(done)
-                self.feed(*pairs[done])
+                ts, line = pairs[done]
+                self.feed(ts, line, _NO_WORDS)  # a routine line holds no keyword
                 done += 1
             if index < done or index == len(pairs):
                 continue

@@ -19,22 +19,28 @@ ever skipped.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from functools import lru_cache
 
 from dozor.analysis.keywords import (
     anchor_index,
     keyword_regex,
+    literal_check,
     minimal_keywords,
-    required_keyword_sets,
     required_keywords,
 )
 from dozor.analysis.patterns import APP_KINDS, PATTERNS, SERVICE_KINDS, Pattern
 
 # A line that declares a low level in its first characters; general patterns skip it.
+#   \b(?:INFO|DEBUG|TRACE|NOTICE)\b
+#   |(?i:\[(?:info|debug|notice)\]|\blevel=(?:info|debug|trace)\b|"level":\s*"(?:info|debug|trace)")
+# spelt so that every alternative starts with a plain character (the word boundary before it is
+# a lookbehind): the engine then only tries the positions holding one of them.
 _INFO_LEVEL = re.compile(
-    r"\b(?:INFO|DEBUG|TRACE|NOTICE)\b"
-    r"|(?i:\[(?:info|debug|notice)\]|\blevel=(?:info|debug|trace)\b|\"level\":\s*\"(?:info|debug|trace)\")"
+    r"I(?<!\wI)NFO\b|D(?<!\wD)EBUG\b|T(?<!\wT)RACE\b|N(?<!\wN)OTICE\b"
+    r"|\[(?i:info|debug|notice)\]"
+    r"|l(?<!\wl)(?i:evel=(?:info|debug|trace))\b|L(?<!\wL)(?i:evel=(?:info|debug|trace))\b"
+    r'|"(?i:level":\s*"(?:info|debug|trace)")'
 )
 _LEVEL_WINDOW = 100
 
@@ -53,10 +59,11 @@ _REQUIRED = _requirements()
 PATTERN_KEYWORDS: frozenset[str] = frozenset(minimal_keywords(w for ws in _REQUIRED.values() for w in ws))
 _PREFILTER = keyword_regex(PATTERN_KEYWORDS)
 _COMPILED: dict[str, re.Pattern[str]] = {p.id: p.compile() for p in PATTERNS}
-# Every literal set a pattern's match needs one of: checked on an ASCII line before its regex.
-_ALL_REQUIRED: dict[str, tuple[tuple[str, ...], ...]] = {
-    p.id: tuple(tuple(sorted(words)) for words in required_keyword_sets(p.regex)) for p in PATTERNS
-}
+
+
+# On an ASCII line, lower() is plain ASCII lower-casing, so a missing literal proves that a
+# pattern's regex (case-insensitive or not) cannot match: much cheaper than running it.
+_MAY_MATCH: dict[str, Callable[[str], bool]] = {p.id: literal_check(p.regex) for p in PATTERNS}
 
 
 def _buckets() -> tuple[tuple[str, tuple[str, ...]], ...]:
@@ -138,17 +145,22 @@ class Matcher:
         of them is fine): literals such that every pattern keyword in the line contains one."""
         low = line.lower()
         candidates: set[str] = set()
-        for word in words:
-            for keyword in filter(low.__contains__, _containing(word)):
-                candidates |= _NEEDING[keyword]
+        if line.isascii():
+            # Only patterns one of whose required literals is in the line can match.
+            for word in words:
+                for literal, ids in _literals_containing(word):
+                    if literal in low:
+                        candidates |= ids
+        else:
+            for word in words:
+                for keyword in filter(low.__contains__, _keywords_containing(word)):
+                    candidates |= _NEEDING[keyword]
         return self._first(line, low, candidates)
 
     def _first(self, line: str, low: str, candidates: set[str]) -> Pattern | None:
         if not candidates:
             return None
         info: bool | None = None
-        # On an ASCII line, lower() is plain ASCII lower-casing, so a missing literal proves that
-        # the regex (case-insensitive or not) cannot match: cheaper than running it.
         ascii_line = line.isascii()
         for pid in sorted(candidates, key=self._rank.__getitem__):
             if pid in self._gated:
@@ -156,7 +168,7 @@ class Matcher:
                     info = is_info_level(line)
                 if info:
                     continue
-            if ascii_line and not all(any(map(low.__contains__, words)) for words in _ALL_REQUIRED[pid]):
+            if ascii_line and not _MAY_MATCH[pid](low):
                 continue
             if _COMPILED[pid].search(line):
                 return _BY_ID[pid]
@@ -164,9 +176,15 @@ class Matcher:
 
 
 @lru_cache(maxsize=1024)
-def _containing(word: str) -> tuple[str, ...]:
-    # The pattern keywords that contain ``word``.
+def _keywords_containing(word: str) -> tuple[str, ...]:
     return tuple(kw for kw in sorted(PATTERN_KEYWORDS) if word in kw)
+
+
+@lru_cache(maxsize=1024)
+def _literals_containing(word: str) -> tuple[tuple[str, frozenset[str]], ...]:
+    # (required literal holding ``word``, ids of the patterns requiring it), see _requirements.
+    literals = sorted({lit for req in _REQUIRED.values() for lit in req if word in lit})
+    return tuple((lit, frozenset(pid for pid, req in _REQUIRED.items() if lit in req)) for lit in literals)
 
 
 _BY_ID: dict[str, Pattern] = {p.id: p for p in PATTERNS}
