@@ -218,8 +218,13 @@ def memory_hog(fleet_mutable: Any) -> Iterator[str]:
     name = f"hog-{os.getpid()}"
     fleet_mutable.docker("web1", "run", "-d", "--name", name, "--network", "none", "-m", "16m",
                          "--label", "com.docker.compose.project=shop", "--label", "com.docker.compose.service=hog",
-                         fleet_mutable.image, "sh", "-c", "head -c 12000000 /dev/zero > /dev/shm/fill; sleep 600")
+                         fleet_mutable.image, "sh", "-c", "head -c 12000000 /dev/zero > /dev/shm/fill.tmp && "
+                         "mv /dev/shm/fill.tmp /dev/shm/fill; sleep 600")
     try:
+        deadline = time.monotonic() + 60
+        while fleet_mutable.docker("web1", "exec", name, "test", "-f", "/dev/shm/fill", check=False).returncode:
+            assert time.monotonic() < deadline, "the hog did not fill its memory"
+            time.sleep(0.2)
         yield name
     finally:
         fleet_mutable.docker("web1", "rm", "-f", name, check=False)
@@ -232,7 +237,6 @@ async def test_diagnosis_samples_memory_limited_containers(fleet: Any, memory_ho
     from dozor.report.diagnose import diagnose
 
     inv = inventory(fleet, hosts={"web1": {"thresholds": {"container_memory": 50}}}, engine_api=engine_api)
-    await asyncio.sleep(2)  # the hog fills its tmpfs
     async with Fleet(inv) as f:
         report = await diagnose(f, "web1,web2", log_lines=0)
         stats = f.pool.stats()
