@@ -96,9 +96,14 @@ async def test_container_stats_through_the_engine_match_the_cli(fleet: Any) -> N
     for host in LIVE:
         a, b = api[host].data, cli[host].data
         assert api[host].ok and a.docker_error is None and not a.section_errors, (api[host].reason, a)
-        assert {c.name for c in a.containers} == {c.name for c in b.containers}, host
+        # The crash loop's container may be between death and restart (not listed) in either sample.
+        steady = {c.name for c in a.containers} ^ {c.name for c in b.containers}
+        assert not {n for n in steady if "worker" not in n}, host
+        assert {c.name for c in a.containers if "worker" not in c.name}, host
         limits = {c.name: c.mem_limit for c in b.containers}
         for c in a.containers:
+            if c.name not in limits:
+                continue
             if limits[c.name] is None:
                 assert c.mem_limit is None or c.mem_usage == 0
             else:
