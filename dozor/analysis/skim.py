@@ -66,7 +66,7 @@ class Skim:
     """How many lines are access-log requests in plain form (routine or not, each counts as one request)."""
     access_lines: list[int]
     routes: list[str]
-    words: dict[int, set[str]]
+    words: dict[int, frozenset[str]]
     """Line index -> the keywords it holds (maybe a few more), for the lines found by keyword."""
 
     def is_plain_request(self, index: int) -> bool:
@@ -120,22 +120,24 @@ class Skimmer:
             candidates.extend(other[k] for k in escaped)
         low = text.lower()
         hits = self._keywords.hits(low)
-        words: dict[int, set[str]] = {}
+        words: dict[int, frozenset[str]] = {}
         if hits:
-            if len(low) == len(text):
-                # Lower-casing kept every offset: map positions to lines by their start offsets
-                # (also right for a line with a line break inside).
+            if not any(map(contains, other_lines, repeat("\n"))):
+                # Lower-casing keeps the line breaks: count them.
+                at = [other[k] for k in _lines_of(low, [start for start, _, _ in hits])]
+            elif len(low) == len(text):
+                # A line holds a line break, and lower-casing kept every offset: map positions
+                # to lines by the lines' start offsets.
                 ends = list(accumulate(map(add, map(len, other_lines), repeat(1))))
                 at = [other[bisect_right(ends, start)] for start, _, _ in hits]
-            elif low.count("\n") == len(other) - 1:
-                at = [other[k] for k in _lines_of(low, [start for start, _, _ in hits])]
             else:
                 return None
             for index, (_, word, found) in zip(at, hits, strict=True):
                 if word in _JSON_MARKERS:
                     candidates.append(index)
                 else:
-                    words.setdefault(index, set()).update(found - _JSON_MARKERS)
+                    # A marker among them does no harm: no pattern needs it.
+                    words[index] = words[index] | found if index in words else found
             candidates.extend(words)
         candidates = sorted(set(candidates))
         return Skim(candidates, len(routes) - routes.count(""), access, routes, words)
