@@ -52,6 +52,15 @@ def _route_regex(statuses: Iterable[int]) -> re.Pattern[str]:
 _JSON_MARKERS = frozenset(('"downstreamstatus"', '"request"'))
 
 
+# Looked for in the first characters of a chunk's text: JSON access records are common there.
+_JSON_SIGNS = ('"DownstreamStatus"', '"request"')
+_SAMPLE = 65536
+
+
+def _maybe_json_access(line: str) -> bool:
+    return '"DownstreamStatus"' in line or ('"status"' in line and ('"request"' in line or "\\" in line))
+
+
 def _escaped_json_status(line: str) -> bool:
     return line[:1] == "{" and ('"status"' in line or '"DownstreamStatus"' in line)
 
@@ -113,22 +122,31 @@ class Skimmer:
         if "" in routes:
             candidates.extend(access[k] for k, route in enumerate(routes) if not route)
         candidates.extend(access[k] for k in self._probes.lines("\n".join(routes).lower()))
-        other_lines = list(compress(lines, other_flags))
-        text = "\n".join(other_lines)
+        text = "\n".join(compress(lines, other_flags))
+        if any(text.find(sign, 0, _SAMPLE) >= 0 for sign in _JSON_SIGNS):
+            # Traefik/caddy JSON access records here: set them apart before the keyword scan
+            # (each needs the exact path anyway, and these long lines are costly to scan).
+            records = [i for i in other if lines[i][:1] == "{" and _maybe_json_access(lines[i])]
+            if records:
+                candidates.extend(records)
+                for i in records:
+                    other_flags[i] = False
+                other = list(compress(range(n), other_flags))
+                text = "\n".join(compress(lines, other_flags))
         if "\\" in text:
-            escaped = (k for k, line in enumerate(other_lines) if "\\" in line and _escaped_json_status(line))
-            candidates.extend(other[k] for k in escaped)
+            escaped = (i for i in other if "\\" in lines[i] and _escaped_json_status(lines[i]))
+            candidates.extend(escaped)
         low = text.lower()
         hits = self._keywords.hits(low)
         words: dict[int, frozenset[str]] = {}
         if hits:
-            if not any(map(contains, other_lines, repeat("\n"))):
+            if text.count("\n") == len(other) - 1:
                 # Lower-casing keeps the line breaks: count them.
                 at = [other[k] for k in _lines_of(low, [start for start, _, _ in hits])]
             elif len(low) == len(text):
                 # A line holds a line break, and lower-casing kept every offset: map positions
                 # to lines by the lines' start offsets.
-                ends = list(accumulate(map(add, map(len, other_lines), repeat(1))))
+                ends = list(accumulate(map(add, map(len, compress(lines, other_flags)), repeat(1))))
                 at = [other[bisect_right(ends, start)] for start, _, _ in hits]
             else:
                 return None

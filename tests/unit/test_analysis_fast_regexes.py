@@ -7,7 +7,8 @@ import re
 
 from dozor.analysis.analyzer import is_errorish
 from dozor.analysis.matcher import _LEVEL_WINDOW, is_info_level
-from tests.unit.analysis_corpus import mixed_lines
+from dozor.analysis.scanners import _PROBE, probe_keywords
+from tests.unit.analysis_corpus import _NORMAL_PATHS, _SCANNER_PATHS, mixed_lines
 
 _INFO_LEVEL = re.compile(
     r"\b(?:INFO|DEBUG|TRACE|NOTICE)\b"
@@ -52,3 +53,26 @@ def test_errorish_as_before() -> None:
 
     for line in _lines():
         assert is_errorish(line) == before(line), line
+
+
+_PROBE_BEFORE = re.compile(
+    r"/wp-(?:login|admin|content|includes|config|json/wp/v2/users)|xmlrpc\.php|/wordpress/|/wp/"
+    r"|/\.env\b|/\.git(?:/|$)|/\.svn|/\.hg/|/\.aws/|/\.ssh/|/\.docker/|/\.vscode/|/\.ds_store"
+    r"|/\.htpasswd|/\.htaccess|/sftp-config\.json|/(?:php)?myadmin|/phpmyadmin|/pma/|/adminer"
+    r"|/vendor/phpunit|eval-stdin\.php|/cgi-bin/|/actuator(?:/|$)|/boaform|/hnap1|/gponform|/setup\.cgi"
+    r"|/server-status|/manager/html|/solr/|/owa/|/autodiscover/|/ecp/|/remote/login|/\+cscoe\+"
+    r"|/_ignition/|/telescope/|/debug/default/view|/console/login|/geoserver/|/druid/|/nacos/"
+    r"|/containers/json|/api/jsonws|/mifs/|/etc/passwd|/bin/sh|\.\./|%2e%2e|allow_url_include"
+    r"|/index\.php\?s=/|\\think\\|/phpinfo|/info\.php|/shell\.php|/(?:backup|dump|db|database)\.(?:sql|zip|tar"
+    r"|gz)|\.(?:sql|bak|old|swp)$"
+)
+
+
+def test_probe_regex_as_before() -> None:
+    rnd = random.Random(4)
+    parts = [*sorted(probe_keywords()), *_NORMAL_PATHS, *_SCANNER_PATHS, "/", "/a", ".", "x", "ENV", "\\", "?", "$"]
+    paths = ["".join(rnd.choice(parts) for _ in range(rnd.randrange(1, 5))) for _ in range(30000)]
+    paths += [p[: rnd.randrange(len(p) + 1)] for p in paths[:5000]]
+    for path in paths:
+        low = path.lower()
+        assert (_PROBE.search(low) is None) == (_PROBE_BEFORE.search(low) is None), path
