@@ -2,6 +2,10 @@
 
 Pure code: the caller supplies ``(timestamp, line)`` pairs (timestamp None when
 unknown) already split from ``docker logs --timestamps`` output.
+
+``_Analyzer.feed`` is the exact per-line analysis. ``analyze_lines`` takes the lines in
+chunks, lets the skimmer (``skim``) find the few that are not routine, and feeds only
+those (and the lines after them while a traceback or stack trace is open): same results.
 """
 
 from __future__ import annotations
@@ -61,14 +65,6 @@ _STATUS_PATTERN = {
 }
 _BURST_STATUSES = frozenset((502, 504))
 
-
-_NO_WORDS: frozenset[str] = frozenset()
-
-
-@cache
-def _skimmer() -> Skimmer:
-    return Skimmer(_KEYWORDS, _STATUS_PATTERN)
-
 # Python tracebacks: the header, frames (indented), chain separators, and the final exception line.
 _TB_HEADER = re.compile(r"^\s*Traceback \(most recent call last\):")
 _TB_CHAIN = re.compile(
@@ -83,6 +79,12 @@ _FRAME = re.compile(
 )
 _FRAME_KINDS = frozenset(("java", "node", "go"))
 _SEVERITY_RANK = {s: i for i, s in enumerate(SEVERITIES)}
+_NO_WORDS: frozenset[str] = frozenset()
+
+
+@cache
+def _skimmer() -> Skimmer:
+    return Skimmer(_KEYWORDS, _STATUS_PATTERN)
 
 
 class Finding(BaseModel):

@@ -13,7 +13,9 @@ Within a group, library order decides. Speed comes from keywords derived from
 the regexes themselves (literals every match must contain, see ``keywords``):
 one cheap regex rejects most healthy lines, and for the rest only the patterns
 whose keywords occur in the line are run. No line a pattern would match is
-ever skipped.
+ever skipped. ``match_words`` serves a caller that already knows the line's
+keywords (the analyzer's skimmer); on an ASCII line, a pattern's regex only runs
+when the literals it needs (``literal_check``) are all there.
 """
 
 from __future__ import annotations

@@ -10,13 +10,15 @@ paths give the same results.
 
 A line is routine when it is
 
-- a combined/common log format request (the line starts with neither ``{`` nor a
-  traceback) with a well-formed method that is not ``CONNECT``, a path that is not
-  an absolute URL and holds none of the probe keywords (``/.env``, ``.php`` ...),
-  no backslash or quote in the request, and a status the analyzer ignores; such a
-  line only counts as one access request; or
-- any other line that holds none of the analyzer's keywords (lower-cased) and is
-  not a traefik/caddy JSON access record.
+- a combined/common log format request (not starting with ``{``) with a well-formed
+  method that is not ``CONNECT``, a path that is not an absolute URL and holds none
+  of the probe keywords (``/.env``, ``.php`` ...), no backslash or quote in the
+  request, and a status the analyzer ignores: it only counts as one access request;
+- or any other line that holds none of the analyzer's keywords (lower-cased) and
+  cannot be a traefik/caddy JSON access record.
+
+The keyword scan also tells which keywords each line holds, so the exact path
+need not look for them again.
 """
 
 from __future__ import annotations
@@ -47,12 +49,11 @@ def _route_regex(statuses: Iterable[int]) -> re.Pattern[str]:
 
 
 # scanners.parse_access_line only decodes lines starting with "{" that hold '"DownstreamStatus"'
-# or '"status"'; a record needs the key DownstreamStatus (traefik) or request (caddy), spelled
-# out unless the line uses JSON escapes. The keyword scan looks for these two markers too.
+# or '"status"'; a record needs the key DownstreamStatus (traefik) or request (caddy), spelt out
+# unless the line uses JSON escapes. The keyword scan looks for the two markers too (any line
+# holding one is a candidate). When a chunk's first characters show one, the chunk's records
+# are set apart before the scan instead: they are long, and each needs the exact path anyway.
 _JSON_MARKERS = frozenset(('"downstreamstatus"', '"request"'))
-
-
-# Looked for in the first characters of a chunk's text: JSON access records are common there.
 _JSON_SIGNS = ('"DownstreamStatus"', '"request"')
 _SAMPLE = 65536
 
