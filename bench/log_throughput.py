@@ -1,13 +1,16 @@
 """Error-pattern analysis throughput over a large, realistic, mostly healthy log (one core).
 
-``python -m bench.log_throughput [LINES]`` prints JSON ``{"lines", "cpu", "lines_per_s", "matched", "path"}``.
-Uses ``dozor.analysis.analyze_lines`` (the whole analysis: matching + clustering) when it exists,
-else ``dozor.analysis.matcher.match_line`` per line; ``path`` says which one ran.
+``python -m bench.log_throughput [LINES] [--profile]`` prints JSON ``{"lines", "cpu", "lines_per_s", "matched",
+"path"}``. Uses ``dozor.analysis.analyze_lines`` (the whole analysis: matching + clustering) when it exists,
+else ``dozor.analysis.matcher.match_line`` per line; ``path`` says which one ran. ``--profile`` then runs
+the analysis once more under cProfile and prints where the time went (to stderr).
 """
 
 from __future__ import annotations
 
+import cProfile
 import json
+import pstats
 import random
 import sys
 import time
@@ -51,6 +54,16 @@ def make_log(lines: int, error_rate: float = 0.01, seed: int = 7) -> list[str]:
     return out
 
 
+def profile(lines: list[str], top: int = 20) -> None:
+    """Print the ``top`` functions by own time of one analysis of ``lines`` to stderr."""
+    from dozor.analysis import analyze_lines
+
+    pairs = [(None, x) for x in lines]
+    profiler = cProfile.Profile()
+    profiler.runcall(analyze_lines, pairs)
+    pstats.Stats(profiler, stream=sys.stderr).sort_stats("tottime").print_stats(top)
+
+
 def measure(lines: list[str]) -> dict:
     """CPU seconds to analyse ``lines`` once (after one warm-up pass on a slice, to compile regexes)."""
     try:
@@ -77,5 +90,9 @@ def measure(lines: list[str]) -> dict:
 
 
 if __name__ == "__main__":
-    n = int(sys.argv[1]) if len(sys.argv) > 1 else 200_000
-    print(json.dumps(measure(make_log(n))))
+    args = [a for a in sys.argv[1:] if a != "--profile"]
+    n = int(args[0]) if args else 200_000
+    log = make_log(n)
+    print(json.dumps(measure(log)))
+    if "--profile" in sys.argv[1:]:
+        profile(log)
