@@ -17,6 +17,7 @@ import re
 from collections import Counter
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, timezone
+from functools import lru_cache
 
 from pydantic import BaseModel, Field
 
@@ -69,6 +70,7 @@ class AccessRecord:
         return parse_access_time(self.raw_time)
 
 
+@lru_cache(maxsize=4096)  # a busy log repeats each second's time on many lines
 def parse_access_time(raw: str | float | None) -> datetime | None:
     """Parse a CLF time (``27/Nov/2026:05:13:18 +0000``), an ISO string or an epoch float."""
     if raw is None:
