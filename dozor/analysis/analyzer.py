@@ -404,7 +404,11 @@ def analyze_lines(
     not counted as probes.
     """
     analyzer = _Analyzer(kind, php_site)
-    pairs = iter(lines)
-    while chunk := list(islice(pairs, CHUNK)):
-        analyzer.feed_chunk(chunk)
+    if isinstance(lines, list):
+        for start in range(0, len(lines), CHUNK):
+            analyzer.feed_chunk(lines[start : start + CHUNK])
+    else:
+        pairs = iter(lines)
+        while chunk := list(islice(pairs, CHUNK)):
+            analyzer.feed_chunk(chunk)
     return analyzer.result(burst_threshold, burst_window)
