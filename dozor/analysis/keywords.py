@@ -362,26 +362,17 @@ class KeywordScanner:
             i = min(here, key=lambda i: (anchors.index(word[i]), _pair_freq(word[i : i + 2])))
             groups.setdefault(word[i], []).append((i, word))
         self._passes: list[tuple[re.Pattern[str], list[tuple[str, frozenset[str]]]]] = []
-        # The same regexes over bytes: an ASCII text's UTF-8 bytes scan a little faster.
-        self._byte_passes: list[tuple[re.Pattern[bytes], list[tuple[str, frozenset[str]]]]] = []
         for anchor, placed in groups.items():
             marks: list[str] = []
-            source = _pass_regex(anchor, placed, marks)
+            regex = re.compile(_pass_regex(anchor, placed, marks))
             hidden = _hidden(placed)
-            found = [("", frozenset()), *((w, hidden[w]) for w in marks)]
-            self._passes.append((re.compile(source), found))
-            if source.isascii():
-                self._byte_passes.append((re.compile(source.encode()), found))
+            self._passes.append((regex, [("", frozenset()), *((w, hidden[w]) for w in marks)]))
 
     def hits(self, text: str) -> list[tuple[int, str, frozenset[str]]]:
         """Matches in (lower-cased) ``text`` by position: each with the keyword found, and that keyword
         with any keyword the match may hide, so a line's hits tell all the keywords it holds (maybe a
         few more). Every line holding a keyword has a hit; a match never spans a line break."""
-        if text.isascii() and len(self._byte_passes) == len(self._passes):
-            data = text.encode()  # offsets in it are the text's
-            found = [(m.start(), *marks[m.lastindex]) for rx, marks in self._byte_passes for m in rx.finditer(data)]  # type: ignore[index]
-        else:
-            found = [(m.start(), *marks[m.lastindex]) for rx, marks in self._passes for m in rx.finditer(text)]  # type: ignore[index]
+        found = [(m.start(), *marks[m.lastindex]) for rx, marks in self._passes for m in rx.finditer(text)]  # type: ignore[index]
         found.sort(key=itemgetter(0))
         return found  # type: ignore[return-value]
 
