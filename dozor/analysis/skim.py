@@ -33,7 +33,9 @@ from operator import add, contains, not_
 from dozor.analysis.keywords import KeywordScanner, minimal_keywords
 from dozor.analysis.scanners import probe_keywords
 
-CHUNK = 8192
+# Lines skimmed at a time: the joined texts stay small enough (about 100-200 KB) for the
+# allocator to reuse their memory from chunk to chunk instead of mapping fresh pages.
+CHUNK = 2048
 
 
 def _route_regex(statuses: Iterable[int]) -> re.Pattern[str]:
