@@ -75,19 +75,20 @@ def parse_access_time(raw: str | float | None) -> datetime | None:
     """Parse a CLF time (``27/Nov/2026:05:13:18 +0000``), an ISO string or an epoch float."""
     if raw is None:
         return None
-    if isinstance(raw, int | float):
-        return datetime.fromtimestamp(raw, UTC)
-    m = _CLF_TIME.fullmatch(raw)
-    if m:
-        day, mon, year, hh, mm, ss, sign, oh, om = m.groups()
-        offset = timedelta(hours=int(oh), minutes=int(om)) * (-1 if sign == "-" else 1)
-        month = _MONTHS.get(mon)
-        if month is None:
-            return None
-        return datetime(int(year), month, int(day), int(hh), int(mm), int(ss), tzinfo=timezone(offset))
+    # Log lines are untrusted: an impossible date (99/Nov, 25:00, an epoch past year 9999) is no time.
     try:
+        if isinstance(raw, int | float):
+            return datetime.fromtimestamp(raw, UTC)
+        m = _CLF_TIME.fullmatch(raw)
+        if m:
+            day, mon, year, hh, mm, ss, sign, oh, om = m.groups()
+            offset = timedelta(hours=int(oh), minutes=int(om)) * (-1 if sign == "-" else 1)
+            month = _MONTHS.get(mon)
+            if month is None:
+                return None
+            return datetime(int(year), month, int(day), int(hh), int(mm), int(ss), tzinfo=timezone(offset))
         return datetime.fromisoformat(raw.replace("Z", "+00:00"))
-    except ValueError:
+    except (ValueError, OverflowError, OSError, TypeError):
         return None
 
 
@@ -105,6 +106,13 @@ def _parse_json(line: str) -> AccessRecord | None:
         return None
     if not isinstance(data, dict):
         return None
+    try:
+        return _json_record(data)
+    except (ValueError, TypeError, AttributeError):  # a non-numeric status or odd types: not an access record
+        return None
+
+
+def _json_record(data: dict) -> AccessRecord | None:
     if "DownstreamStatus" in data:  # traefik
         return AccessRecord(
             source=str(data.get("ClientHost") or data.get("ClientAddr") or ""),
