@@ -83,19 +83,21 @@ async def _find(ctx: HostContext, state: EngineState) -> None:
     state.checked_at = time.monotonic()
 
 
+def _stale(state: EngineState, retry_after: float) -> bool:
+    """Nothing known yet, or the CLI was chosen more than ``retry_after`` seconds ago."""
+    return state.endpoint is None or (
+        state.endpoint.socket is None and time.monotonic() - state.checked_at >= retry_after
+    )
+
+
 async def engine_for(ctx: HostContext) -> EngineClient | None:
     """An ``EngineClient`` for the host, or None when the docker CLI must answer."""
     if not ctx.host.engine_api or not isinstance(ctx.transport, UnixSocketTransport):
         return None
     state = engine_state(ctx)
-    stale = state.endpoint is None or (
-        state.endpoint.socket is None and time.monotonic() - state.checked_at >= ctx.host.retry_after
-    )
-    if stale:
+    if _stale(state, ctx.host.retry_after):
         async with state.lock:
-            if state.endpoint is None or (
-                state.endpoint.socket is None and time.monotonic() - state.checked_at >= ctx.host.retry_after
-            ):
+            if _stale(state, ctx.host.retry_after):  # another task may have looked it up meanwhile
                 await _find(ctx, state)
     endpoint = state.endpoint
     if endpoint is None or endpoint.socket is None:
