@@ -18,15 +18,7 @@ import urllib.parse
 
 import asyncssh
 
-# The same cipher order as dozor (dozor/transport/ssh.py CIPHERS), so this stays a lower bound.
-CIPHERS = [
-    "aes128-gcm@openssh.com",
-    "aes256-gcm@openssh.com",
-    "chacha20-poly1305@openssh.com",
-    "aes256-ctr",
-    "aes192-ctr",
-    "aes128-ctr",
-]
+from bench.lower_bound import CIPHERS
 
 LIST = "/containers/json?all=1&filters=" + urllib.parse.quote(json.dumps({"label": ["com.docker.compose.project"]}))
 
