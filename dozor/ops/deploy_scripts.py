@@ -8,6 +8,9 @@ when there is no usable HOME). Per deploy: ``<id>.json`` (state), ``<id>.log``, 
 
 from __future__ import annotations
 
+# Pid and id files are read by concurrent starters and status calls: write whole or not at all.
+_PUT = 'put() { printf "%s\\n" "$2" > "$1.tmp.$$" && mv -f "$1.tmp.$$" "$1"; }\n'
+
 _BASE = (
     'if [ -n "${HOME:-}" ] && [ "$HOME" != / ]; then root=$HOME/.local/state/dozor; '
     "else root=/var/lib/dozor; fi; base=$root/deploys\n"
@@ -17,6 +20,7 @@ _BASE = (
 # Prints "@@started ID PID", "@@busy RUNNING_ID" (exit 3) or "@@error MESSAGE" (exit 1).
 STARTER = (
     _BASE
+    + _PUT
     + r"""runner=$1; lockmode=$2; shift 2
 id=$1; project=$2
 umask 077
@@ -43,8 +47,8 @@ else
   fi
 fi
 started=$(date -u +%Y-%m-%dT%H:%M:%SZ)
-printf '%s\n' "$id" > "$base/$project.current"
-printf '%s\n' "$id" > "$base/$project.latest"
+put "$base/$project.current" "$id"
+put "$base/$project.latest" "$id"
 : > "$base/$id.log"
 fmt='{"id":"%s","project":"%s","status":"running","exit_code":null,'
 fmt=$fmt'"step":"queued","started_at":"%s","finished_at":null}\n'
@@ -55,20 +59,22 @@ else
   nohup sh -c "$runner" dozor-deploy "$mode" "$base" "$started" "$@" </dev/null >>"$base/$id.log" 2>&1 &
 fi
 pid=$!
-printf '%s\n' "$pid" > "$base/$id.pid"
-[ "$mode" = mkdir ] && printf '%s\n' "$pid" > "$lock.d/pid"
+put "$base/$id.pid" "$pid"
+[ "$mode" = mkdir ] && put "$lock.d/pid" "$pid"
 echo "@@started $id $pid"
 """
 )
 
 # Runs detached (own session, HUP ignored); stdout/stderr already go to the log.
-RUNNER = r"""mode=$1 base=$2 started=$3 id=$4 project=$5 dir=$6 git=$7 pull=$8 build=$9
+RUNNER = (
+    _PUT
+    + r"""mode=$1 base=$2 started=$3 id=$4 project=$5 dir=$6 git=$7 pull=$8 build=$9
 shift 9; variant=$1; files=$2; shift 2
 trap '' HUP
 umask 077
 state=$base/$id.json
-echo $$ > "$base/$id.pid"
-[ "$mode" = mkdir ] && echo $$ > "$base/$project.lock.d/pid"
+put "$base/$id.pid" $$
+[ "$mode" = mkdir ] && put "$base/$project.lock.d/pid" $$
 svcs=; for s in "$@"; do svcs="$svcs${svcs:+,}\"$s\""; done
 fmt='{"id":"%s","project":"%s","path":"%s","status":"%s","exit_code":%s,"step":"%s",'
 fmt=$fmt'"started_at":"%s","finished_at":%s,"pid":%s,"services":[%s],"git_pull":%s,"pull":%s,"build":%s}\n'
@@ -104,6 +110,7 @@ cd -- "$dir" || finish failed 125 cd
 step up dc up -d "$@"
 finish succeeded 0 done
 """
+)
 
 # sh -c STATUS dozor-deploy-status MARKER ID PROJECT LOG_BYTES
 # ID empty: the latest deploy of every project (or of PROJECT). Sections start with "MARKER <name>".
