@@ -17,6 +17,7 @@ from dozor.fleet import Fleet
 from dozor.inventory.loader import load_inventory
 from dozor.inventory.models import Inventory
 from dozor.report.models import FleetReport
+from dozor.runner.sync import run_sync
 
 T = TypeVar("T")
 
@@ -25,7 +26,7 @@ def _sync(coro: Coroutine[Any, Any, T]) -> T:
     try:
         asyncio.get_running_loop()
     except RuntimeError:
-        return asyncio.run(coro)
+        return run_sync(coro)
     coro.close()
     raise RuntimeError("called a *_sync method inside a running event loop; await the async method instead")
 

@@ -11,6 +11,7 @@ from typing import Annotated
 import typer
 
 from dozor import __version__
+from dozor.cli import gc_policy
 from dozor.cli.context import Exit, Options, fail, options, run_fleet
 
 app = typer.Typer(
@@ -176,6 +177,7 @@ app.command("security")(security.security)
 
 def main() -> None:
     """Console-script entry point."""
+    gc_policy.pause()  # resumed by the commands that do real work (run_fleet, hosts --check, serve)
     app()
 
 

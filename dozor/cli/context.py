@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import sys
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -64,13 +63,16 @@ def open_fleet(opts: Options) -> Fleet:
 
 def run_fleet(opts: Options, job: Callable[[Fleet], Awaitable[T]], *, label: str) -> T:
     """Open the fleet, run ``job`` with a progress line on a terminal, close the fleet."""
+    from dozor.cli import gc_policy
     from dozor.inventory.selector import UnknownHostError
+    from dozor.runner.sync import run_sync
 
     fleet = open_fleet(opts)
     try:
         fleet.select(opts.host)
     except UnknownHostError as exc:
         raise fail(str(exc)) from None
+    gc_policy.one_shot()
 
     async def main() -> T:
         async with fleet:
@@ -90,7 +92,7 @@ def run_fleet(opts: Options, job: Callable[[Fleet], Awaitable[T]], *, label: str
             return await job(fleet)
 
     try:
-        return asyncio.run(main())
+        return run_sync(main())
     except ValueError as exc:  # the API's contract: ValueError = a bad argument (selector, name, regex...)
         raise fail(str(exc)) from None
 

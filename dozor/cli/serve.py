@@ -27,9 +27,11 @@ def serve(
     ] = None,
 ) -> None:
     """Run dozor as an MCP server: stdio for local clients and `ssh host "dozor serve"`, --http for remote ones."""
+    from dozor.cli import gc_policy
     from dozor.inventory.loader import InventoryError
     from dozor.mcp import serving
 
+    gc_policy.long_running()
     opts = options(ctx)
     try:
         if http:

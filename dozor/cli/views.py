@@ -26,13 +26,12 @@ def show(opts: Options, result: Any, kind: str) -> None:
 
 def hosts(opts: Options, check: bool) -> None:
     """``dozor hosts``: the inventory, optionally with a reachability check."""
-    import asyncio
-
     from rich.table import Table
 
     from dozor.cli.context import Exit, fail, open_fleet
     from dozor.inventory.selector import UnknownHostError
     from dozor.render import terminal
+    from dozor.runner.sync import run_sync
 
     fleet = open_fleet(opts)
     try:
@@ -41,12 +40,15 @@ def hosts(opts: Options, check: bool) -> None:
         raise fail(str(exc)) from None
     reach: dict[str, Any] = {}
     if check:
+        from dozor.cli import gc_policy
+
+        gc_policy.one_shot()
 
         async def probe() -> Any:
             async with fleet:
                 return await fleet.check(opts.host)
 
-        reach = {r.host: r for r in asyncio.run(probe()).hosts}
+        reach = {r.host: r for r in run_sync(probe()).hosts}
     if opts.json:
         rows = []
         for h in chosen:
