@@ -1,7 +1,7 @@
 """The Docker Engine API, asked through a unix socket on the host (over SSH: no remote process).
 
 - ``endpoint``: which socket the host's docker CLI would use (``DOCKER_HOST``, contexts).
-- ``http``: HTTP/1.1 exchanges (pipelined) over any byte stream, parsed by h11.
+- ``http``: HTTP/1.1 exchanges (pipelined) over any byte stream, parsed by httptools (llhttp).
 - ``queries``: the requests dozor sends and pure parsers for their answers.
 - ``client``: ``EngineClient``, the questions (inspect containers, container stats) over a transport.
 

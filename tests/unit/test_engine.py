@@ -186,6 +186,7 @@ def test_inventory_docker_socket_must_be_a_path() -> None:
 
 @pytest.mark.parametrize("close", [False, True])
 def test_request_bytes_are_what_h11_would_write(close: bool) -> None:
+    """h11 (a test dependency) is the reference writer: our hand-built requests are byte-identical to its."""
     import h11
 
     headers = [("Host", "docker"), ("User-Agent", "dozor"), *([("Connection", "close")] if close else [])]
@@ -196,3 +197,39 @@ def test_request_bytes_are_what_h11_would_write(close: bool) -> None:
     for bad in ("containers/json", "/x y", "/x\r\nEvil: 1"):
         with pytest.raises(ValueError):
             request_bytes(bad, close=close)
+
+
+def test_an_answer_without_framing_ends_at_the_end_of_the_stream() -> None:
+    """No Content-Length, not chunked: the body is everything up to EOF (RFC 9112 6.3), not a cut stream."""
+    data = b'HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nConnection: close\r\n\r\n[{"Id": "a"}]'
+    for seed in (1, 2, 3):
+        (answer,) = asyncio.run(HTTPStream(ChunkedReader(data, seed), Sink(), max_bytes=1 << 20)
+                                .get(["/containers/json"], last=True))
+        assert (answer.status, answer.body) == (200, b'[{"Id": "a"}]')
+
+
+def test_an_engine_that_closes_mid_pipeline_is_an_error_naming_the_last_answer() -> None:
+    """The first answer says Connection: close although more were asked: the rest will never come."""
+    first = b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\nConnection: close\r\n\r\n[]"
+    with pytest.raises(HTTPError, match=r"closed the stream after /a"):
+        asyncio.run(HTTPStream(ChunkedReader(first), Sink(), max_bytes=1 << 20).get(["/a", "/b"]))
+
+
+def test_a_framed_answer_cut_by_eof_is_an_error() -> None:
+    cut = b"HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\n[1, 2"
+    with pytest.raises(HTTPError, match="closed the stream before answering /a"):
+        asyncio.run(HTTPStream(ChunkedReader(cut), Sink(), max_bytes=1 << 20).get(["/a"], last=True))
+
+
+def test_a_second_batch_on_the_same_stream_continues_where_the_first_stopped() -> None:
+    """Keep-alive across batches: list, then inspect, on one stream (what inspect_containers does)."""
+    targets, data = _pipelined()
+    stream = HTTPStream(ChunkedReader(data, 7), Sink(), max_bytes=1 << 20)
+
+    async def two() -> list:
+        return [*await stream.get(targets[:1]), *await stream.get(targets[1:], last=True)]
+
+    answers = asyncio.run(two())
+    assert [a.status for a in answers] == [200] * (len(targets) - 1) + [404]
+    with pytest.raises(HTTPError, match="already closed"):
+        asyncio.run(stream.get(["/x"]))
