@@ -35,53 +35,6 @@ def _pure_literal(items: list[tuple[object, object]]) -> str | None:
     return None
 
 
-def _required(items: Iterable[tuple[object, object]]) -> set[str] | None:
-    best: set[str] | None = None
-    # Literal strings the current stretch may spell; a branch of pure literals
-    # multiplies them (the parser factors "Error|Exit" into "E" + "rror|xit").
-    current: set[str] = {""}
-
-    def consider(req: set[str] | None) -> None:
-        nonlocal best
-        if not req or min(len(s) for s in req) < _MIN_LEN:
-            return
-        if best is None or _score(req) > _score(best):
-            best = req
-
-    def flush() -> None:
-        nonlocal current
-        consider({s.lower() for s in current})
-        current = {""}
-
-    for op, av in items:
-        if op is _c.LITERAL:
-            current = {s + chr(av) for s in current}  # type: ignore[arg-type]
-            continue
-        if op is _c.BRANCH:
-            words = [_pure_literal(alt) for alt in av[1]]  # type: ignore[index]
-            if all(w is not None for w in words) and len(current) * len(words) <= _MAX_SET:
-                current = {s + w for s in current for w in words}  # type: ignore[operator]
-                continue
-        flush()
-        if op is _c.BRANCH:
-            alternatives = [_required(alt) for alt in av[1]]  # type: ignore[index]
-            if all(alternatives):
-                consider(set().union(*alternatives))  # type: ignore[arg-type]
-        elif op is _c.SUBPATTERN:
-            consider(_required(av[3]))  # type: ignore[index]
-        elif op in (_c.MAX_REPEAT, _c.MIN_REPEAT, _c.POSSESSIVE_REPEAT) and av[0] >= 1:  # type: ignore[index]
-            consider(_required(av[2]))  # type: ignore[index]
-    flush()
-    return best
-
-
-def required_keywords(regex: str) -> set[str] | None:
-    """Lower-case literals one of which every match of ``regex`` contains; None if there are none."""
-    try:
-        parsed = _parser.parse(regex, 0)
-    except re.error:
-        return None
-    return _required(parsed.data)
 
 
 # A necessary condition on the (lower-cased) text a regex matches: ("in", literal),
@@ -99,7 +52,8 @@ def _literals(spellings: set[str]) -> Condition | None:
 
 def _condition(items: Iterable[tuple[object, object]]) -> Condition | None:
     parts: list[Condition | None] = []
-    # Literal strings the current stretch may spell (as in _required).
+    # Literal strings the current stretch may spell; a branch of pure literals
+    # multiplies them (the parser factors "Error|Exit" into "E" + "rror|xit").
     current: set[str] = {""}
     for op, av in items:
         if op is _c.LITERAL:
@@ -133,6 +87,31 @@ def _source(condition: Condition) -> str:
         return f"{arg!r} in low"
     joiner = " and " if kind == "all" else " or "
     return "(" + joiner.join(_source(c) for c in arg) + ")"  # type: ignore[attr-defined]
+
+
+def _keywords(condition: Condition | None) -> set[str] | None:
+    """The best single set of literals one of which the text must contain (see ``_score``)."""
+    if condition is None:
+        return None
+    kind, arg = condition
+    if kind == "in":
+        return {arg} if len(arg) >= _MIN_LEN else None  # type: ignore[arg-type]
+    sets = [_keywords(c) for c in arg]  # type: ignore[attr-defined]
+    if kind == "any":
+        return set().union(*sets) if all(sets) else None  # type: ignore[arg-type]
+    best: set[str] | None = None
+    for req in sets:  # "all": any one requirement will do; keep the rarest (first of equals)
+        if req and (best is None or _score(req) > _score(best)):
+            best = req
+    return best
+
+
+def required_keywords(regex: str) -> set[str] | None:
+    """Lower-case literals one of which every match of ``regex`` contains; None if there are none."""
+    try:
+        return _keywords(_condition(_parser.parse(regex, 0).data))
+    except re.error:
+        return None
 
 
 def literal_check(regex: str) -> Callable[[str], bool]:

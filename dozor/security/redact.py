@@ -27,6 +27,8 @@ from typing import Any
 
 from pydantic import BaseModel
 
+from dozor.analysis.keywords import literal_check
+
 REDACTED = "[REDACTED]"
 URL_PASSWORD = "***"
 
@@ -134,8 +136,17 @@ def _secret_value(text: str, start: int, end: int, key_end: int) -> tuple[int, i
     return value.start(), value.start() + len(value.group().rstrip())
 
 
+# False only when _SCAN cannot match an ASCII text: the literals its alternatives need, tested with
+# ``in`` on the lower-cased text (a 270 kB report: 8 ms instead of the scan's 45 ms). Non-ASCII text
+# is always scanned: case-insensitive matching folds some non-ASCII letters (the long s, the Kelvin
+# sign) onto ASCII ones, which lower-casing does not.
+_MAY_MATCH = literal_check(_SCAN.pattern)
+
+
 def redact(text: str) -> str:
     """Return ``text`` with secrets replaced by ``[REDACTED]`` (URL passwords by ``***``)."""
+    if text.isascii() and not _MAY_MATCH(text.lower()):
+        return text
     out: list[str] = []
     pos = 0
     checked_until = 0  # secret words before this offset belong to a key already found not secret

@@ -228,3 +228,37 @@ def test_redact_obj_keeps_empty_and_none_under_secret_keys() -> None:
         "TOKEN": None,
         "SECRET_SET": False,
     }
+
+
+@pytest.mark.parametrize(("text", "_expected"), CASES, ids=[c[0][:40] for c in CASES])
+def test_the_literal_prefilter_lets_every_secret_form_through(text: str, _expected: str) -> None:
+    """The cheap pre-check may only say "cannot match" where the full scan finds nothing."""
+    from dozor.security.redact import _MAY_MATCH
+
+    assert _MAY_MATCH(text.lower())
+    for pad in ("", "x" * 50 + " ", "\n"):
+        assert _MAY_MATCH((pad + text + pad).lower())
+
+
+def test_the_prefilter_agrees_with_the_scan_on_every_line_of_a_mixed_log() -> None:
+    from dozor.security.redact import _MAY_MATCH, _SCAN
+
+    lines = [t for t, _ in CASES] + NEAR_MISSES + [
+        '{"host": "web1", "status": "ok", "services": [{"name": "api", "restarts": 0}]}',
+        "GET /products/12 HTTP/1.1 200 512",
+        "2026-01-01T00:00:00Z ERROR upstream connection refused to payments:443",
+    ]
+    for line in lines:
+        if _SCAN.search(line):
+            assert _MAY_MATCH(line.lower()), line
+
+
+def test_non_ascii_text_is_always_scanned() -> None:
+    """Case-insensitive matching folds the long s onto 's'; lower-casing does not: no pre-check for it."""
+    assert redact("paſſword=hunter2") == f"paſſword={REDACTED}"
+    assert redact("DB_PASSWORD=hunter2 ü") == f"DB_PASSWORD={REDACTED} ü"
+
+
+def test_a_report_without_secret_words_comes_back_as_the_same_object() -> None:
+    text = '{"hosts": [{"host": "web1", "status": "ok", "alerts": []}]}' * 100
+    assert redact(text) is text
