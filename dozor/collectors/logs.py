@@ -36,6 +36,9 @@ ERROR_REGEX = (
     r"failed|failure|segfault|unhealthy|oom|oomkilled|abort|aborted)\b"
     r"|[a-z]error\b|exception|traceback|out of memory|oom-kill|segmentation fault|no space left|timed out|"
     r"deadline exceeded|connection reset|broken pipe|too many open files"
+    # Web access lines answered 5xx: common/combined log format ("GET / HTTP/1.1" 502 ...) and the JSON
+    # access logs of traefik and caddy. A proxy returning 502s is often the only sign of a dead upstream.
+    r'|" 5[0-9]{2} |"(status|downstreamstatus|originstatus)": ?5[0-9]{2}\b'
 )
 
 LOGS_SCRIPT = r"""mode=$1 project=$2 target=$3 tail=$4 since=$5 errpat=$6 pat=$7 max=$8

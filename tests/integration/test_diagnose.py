@@ -93,3 +93,40 @@ async def test_analyze_one_service(fleet):
     [logs] = host.logs
     assert any("auth" in x.pattern for x in logs.findings)
     assert any(a.code is AlertCode.LOG_PATTERN for a in rep.alerts)
+
+
+@pytest.fixture
+def failing_proxy(fleet_mutable):
+    """An nginx-named compose service on web1 that logs access lines only, a third of them 502s."""
+    import os
+    import time
+
+    name = f"proxy-{os.getpid()}"
+    lines = "; ".join(
+        f"echo '10.0.0.{i} - - [27/Nov/2026:10:00:00 +0000] \"GET /api/orders/{i} HTTP/1.1\" "
+        f"{502 if i % 3 == 0 else 200} 157 \"-\" \"curl/8.0\"'"
+        for i in range(1, 31)
+    )
+    fleet_mutable.docker("web1", "run", "-d", "--name", name, "--network", "none",
+                         "--label", "com.docker.compose.project=shop", "--label", "com.docker.compose.service=nginx",
+                         fleet_mutable.image, "sh", "-c", f"{lines}; sleep 600")
+    try:
+        deadline = time.monotonic() + 30
+        while "GET /api/orders/30" not in fleet_mutable.docker("web1", "logs", name, check=False).stdout:
+            assert time.monotonic() < deadline, "the proxy did not log"
+            time.sleep(0.2)
+        yield name
+    finally:
+        fleet_mutable.docker("web1", "rm", "-f", name, check=False)
+
+
+async def test_a_healthy_proxy_answering_502s_is_reported(fleet, failing_proxy):
+    """Running and without an error word in its log, the proxy's 502 burst still reaches the report."""
+    async with Fleet.load(fleet.inventory) as f:
+        report = await f.diagnose("web1")
+    alerts = [a for a in report.alerts if a.service == "nginx" and a.code is AlertCode.LOG_PATTERN]
+    subjects = {a.subject: a for a in alerts}
+    assert "http.5xx_burst" in subjects, [a.key for a in report.alerts]
+    assert subjects["http.5xx_burst"].severity is Severity.CRITICAL
+    assert subjects["general.http_bad_gateway"].count == 10
+    assert "502" in (subjects["general.http_bad_gateway"].excerpt or "")

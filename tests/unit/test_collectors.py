@@ -176,6 +176,21 @@ def test_error_regex_choices() -> None:
         assert not rx.search(miss), miss
 
 
+def test_error_regex_keeps_5xx_access_lines_and_drops_the_rest() -> None:
+    """A proxy's 502s are errors even though no error word is in the line (nginx, traefik, caddy formats)."""
+    rx = re.compile(ERROR_REGEX, re.I)
+    clf = '10.0.0.7 - - [27/Nov/2026:10:00:00 +0000] "GET /api/orders HTTP/1.1" {} 157 "-" "curl/8.0"'
+    for status in (500, 502, 503, 504):
+        assert rx.search(clf.format(status)), status
+    for status in (200, 301, 404, 429):
+        assert not rx.search(clf.format(status)), status
+    assert rx.search('{"ClientHost":"10.0.0.7","DownstreamStatus":502,"RequestPath":"/api"}')
+    assert rx.search('{"level":"info","msg":"handled request","status": 503,"duration":0.1}')
+    assert not rx.search('{"level":"info","msg":"handled request","status":200,"size":5000}')
+    assert not rx.search('{"status":"500 widgets shipped"}')
+    assert not rx.search("processed 500 orders in 2s")
+
+
 def test_log_line_without_timestamp() -> None:
     """A line without docker's prefix keeps its text and no timestamp; CR of TTY output is dropped."""
     assert parse_log_line("plain\r").model_dump() == {"timestamp": None, "stream": None, "text": "plain"}
