@@ -129,7 +129,9 @@ def logs(
     since: Annotated[
         str | None, typer.Option("--since", help="Only lines newer than 10m, 2h, 1d or a timestamp.")
     ] = None,
-    errors: Annotated[bool, typer.Option("--errors", "-e", help="Only error lines (filtered on the host).")] = False,
+    errors: Annotated[
+        bool, typer.Option("--errors", "-e", help="Only error lines and 5xx access lines (filtered on the host).")
+    ] = False,
     grep: Annotated[str | None, typer.Option("--grep", "-g", help="Only lines matching this regex.")] = None,
     project: Annotated[str | None, typer.Option("--project", "-p", help="Compose project of the service.")] = None,
 ) -> None:

@@ -113,7 +113,7 @@ async def server_logs(
     host: HostArg = None,
     lines: Annotated[int, Field(ge=1, le=1000, description="Last N lines per host.")] = 100,
     since: Annotated[str | None, Field(description="Only lines newer than this: 10m, 2h, 1d or a timestamp.")] = None,
-    errors_only: Annotated[bool, Field(description="Only error-looking lines.")] = False,
+    errors_only: Annotated[bool, Field(description="Only error-looking lines and 5xx access lines.")] = False,
     grep: Annotated[str | None, Field(description="Only lines matching this regular expression.")] = None,
     project: Annotated[str | None, Field(description="Compose project of the service, if ambiguous.")] = None,
 ) -> Annotated[CallToolResult, LogsOutput]:
