@@ -13,8 +13,7 @@ import gc
 
 # A one-shot command collects only past this many new objects: a safety net, not a routine.
 ONE_SHOT_THRESHOLD = 200_000
-
-
+_DEFAULTS = gc.get_threshold()
 _paused = False
 
 
@@ -45,7 +44,5 @@ def long_running() -> None:
     gc.set_threshold(*_DEFAULTS)
     gc.enable()
 
-
-_DEFAULTS = gc.get_threshold()
 
 __all__ = ["ONE_SHOT_THRESHOLD", "long_running", "one_shot", "pause"]
