@@ -27,7 +27,6 @@ from dozor.collectors.resources import (
     resources_argv,
 )
 from dozor.collectors.status import (
-    LABEL_PROJECT,
     ContainerState,
     ContainerStatus,
     container_from_inspect,
@@ -194,7 +193,7 @@ async def diagnosis_inputs(ctx: HostContext) -> tuple[list[ContainerStatus], Hos
             raise
         statuses = [container_from_inspect(c) for c in raw]
         limited = [c.id for c in statuses if c.state is ContainerState.RUNNING and c.mem_limit]
-        compose = [s for s, c in zip(statuses, raw, strict=True) if LABEL_PROJECT in _labels(c)]
+        compose = [s for s in statuses if s.project is not None]  # the compose-project label
         stats, host_part = await asyncio.gather(
             engine.container_stats(limited, one_shot=True), host_task, return_exceptions=True
         )
@@ -219,10 +218,6 @@ async def diagnosis_inputs(ctx: HostContext) -> tuple[list[ContainerStatus], Hos
         return containers, res, None
 
     return await _answer(ctx, api, cli)
-
-
-def _labels(raw: dict[str, Any]) -> dict[str, str]:
-    return (raw.get("Config") or {}).get("Labels") or {}
 
 
 __all__ = [
