@@ -29,19 +29,19 @@ def one_shot() -> None:
 
     Only after ``pause``: a process that did not start in ``main`` (tests, the Python API) keeps its own.
     """
-    if not _paused:
-        return
-    gc.freeze()
-    gc.set_threshold(ONE_SHOT_THRESHOLD, 100, 100)
-    gc.enable()
+    _resume((ONE_SHOT_THRESHOLD, 100, 100))
 
 
 def long_running() -> None:
     """A server starts: freeze what is loaded (never scanned again) and collect as usual (after ``pause``)."""
+    _resume(_DEFAULTS)
+
+
+def _resume(threshold: tuple[int, int, int]) -> None:
     if not _paused:
         return
     gc.freeze()
-    gc.set_threshold(*_DEFAULTS)
+    gc.set_threshold(*threshold)
     gc.enable()
 
 
