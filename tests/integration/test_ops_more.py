@@ -343,13 +343,18 @@ async def _wait_done(f: Fleet, deploy_id: str, timeout: float = 90) -> Any:
         time.sleep(0.3)
 
 
+async def _start_slow_deploy(more: More, f: Fleet, mark: str) -> tuple[Path, Any]:
+    """A deploy on the flock-less host that keeps running ~5 s: (its mkdir lock dir, its host result)."""
+    more.write(NOFLOCK, service(mark + secrets.token_hex(4), slow=True))
+    first = (await f.deploy(NOFLOCK_PROJECT, NOFLOCK)).get(NOFLOCK)
+    assert first.ok, first.reason
+    return more.deploys(NOFLOCK) / f"{NOFLOCK_PROJECT}.lock.d", first
+
+
 async def test_mkdir_lock_refuses_a_concurrent_deploy_and_is_released(more: More, noflock: Path) -> None:
     deploys = more.deploys(NOFLOCK)
-    lock_d = deploys / f"{NOFLOCK_PROJECT}.lock.d"
-    more.write(NOFLOCK, service("nf-" + secrets.token_hex(4), slow=True))
     async with Fleet.load(noflock) as f:
-        first = (await f.deploy(NOFLOCK_PROJECT, NOFLOCK)).get(NOFLOCK)
-        assert first.ok, first.reason
+        lock_d, first = await _start_slow_deploy(more, f, "nf-")
         assert lock_d.is_dir() and not (deploys / f"{NOFLOCK_PROJECT}.lock").exists()  # the mkdir lock, not flock
         runner = int((lock_d / "pid").read_text())
         assert runner == int((deploys / f"{first.data.id}.pid").read_text())
@@ -368,12 +373,8 @@ async def test_mkdir_lock_refuses_a_concurrent_deploy_and_is_released(more: More
 
 
 async def test_mkdir_lock_of_a_killed_runner_is_taken_over(more: More, noflock: Path) -> None:
-    deploys = more.deploys(NOFLOCK)
-    lock_d = deploys / f"{NOFLOCK_PROJECT}.lock.d"
-    more.write(NOFLOCK, service("nk-" + secrets.token_hex(4), slow=True))
     async with Fleet.load(noflock) as f:
-        first = (await f.deploy(NOFLOCK_PROJECT, NOFLOCK)).get(NOFLOCK)
-        assert first.ok, first.reason
+        lock_d, first = await _start_slow_deploy(more, f, "nk-")
         runner = int((lock_d / "pid").read_text())
         os.killpg(runner, signal.SIGKILL)  # the runner's own session: runner and compose, no chance to clean up
         deadline = time.monotonic() + 30
