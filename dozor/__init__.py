@@ -5,6 +5,7 @@ The public API (imported lazily so that ``dozor --help`` stays fast)::
     from dozor import Fleet
     async with Fleet.load() as fleet:            # fleet.toml, DOZOR_INVENTORY, .env, or this machine
         status = await fleet.status("@web")      # FleetResult: one HostResult per host, failures as data
+        report = await fleet.diagnose()          # DiagnosisReport: report.needs_attention, report.to_ai_prompt()
 """
 
 from __future__ import annotations
@@ -16,9 +17,18 @@ __version__ = "0.1.0"
 
 _EXPORTS = {
     "Fleet": "dozor.fleet",
-    "HostContainers": "dozor.fleet",
-    "ServiceLogs": "dozor.fleet",
+    "HostContainers": "dozor.runner.questions",
+    "ServiceLogs": "dozor.runner.questions",
     "FleetResult": "dozor.runner.fleet_result",
+    "FleetRunner": "dozor.runner.protocol",
+    "DiagnosisReport": "dozor.reports",
+    "SecurityReview": "dozor.reports",
+    "FleetReport": "dozor.report.models",
+    "SecurityReport": "dozor.security.findings",
+    "Problem": "dozor.model.problem",
+    "Severity": "dozor.model.severity",
+    "DeployRequest": "dozor.ops.deploy",
+    "PruneOptions": "dozor.ops.prune",
     "HostResult": "dozor.outcome",
     "HostStatus": "dozor.outcome",
     "Inventory": "dozor.inventory.models",

@@ -4,66 +4,32 @@ from __future__ import annotations
 
 import time
 from collections.abc import Awaitable, Callable, Mapping
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from pydantic import BaseModel, Field
-
-from dozor.collectors.base import CollectorError
-from dozor.collectors.logs import LOGS, LogResult
 from dozor.collectors.resources import HostResources
-from dozor.collectors.status import ContainerStatus, ServiceState, match_declared
 from dozor.inventory.loader import load_inventory
 from dozor.inventory.models import Inventory, ResolvedHost
 from dozor.inventory.selector import select_hosts
-from dozor.runner.docker import container_status, host_resources
+from dozor.runner import questions
 from dozor.runner.fanout import HostContext, Progress, run_on_hosts
 from dozor.runner.fleet_result import FleetResult
+from dozor.runner.questions import HostCheck, HostContainers, ServiceLogs
 from dozor.transport.pool import TransportFactory, TransportPool
 
-if TYPE_CHECKING:
-    from dozor.ops.api import DeployReport, DeployState, ExecOutput, PruneOptions, PruneReport, RestartResult
-    from dozor.report.models import FleetReport
-    from dozor.security.findings import SecurityReport
+if TYPE_CHECKING:  # the domain packages load on first use: `dozor status` never pays for reports or ops
+    from dozor.ops.api import (
+        DeployReport,
+        DeployRequest,
+        DeployState,
+        ExecOutput,
+        PruneOptions,
+        PruneReport,
+        RestartResult,
+    )
+    from dozor.reports import DiagnosisReport, SecurityReview
 
 T = TypeVar("T")
-
-
-class HostContainers(BaseModel):
-    """The status payload of one host: its containers and the compose services they form."""
-
-    collected_at: datetime = Field(description="When the host answered (UTC).")
-    containers: list[ContainerStatus] = Field(default_factory=list)
-    services: list[ServiceState] = Field(default_factory=list)
-
-
-class HostCheck(BaseModel):
-    """What a reachability check learns about a host."""
-
-    docker_version: str | None = Field(description="The engine's version (docker version .Server.Version).")
-    compose: str | None = Field(default=None, description="v2 (docker compose plugin), v1 (docker-compose) or None.")
-    compose_version: str | None = None
-    compose_command: list[str] = Field(default_factory=list, description="argv prefix used for compose commands.")
-
-
-class ServiceLogs(BaseModel):
-    """The logs payload of one host: the service's log lines, or ``found=False`` when it does not run there."""
-
-    service: str
-    project: str | None = None
-    found: bool = True
-    logs: LogResult | None = None
-
-
-def _may_run(host: ResolvedHost, service: str, project: str | None) -> bool:
-    """False only when the inventory says for sure that ``service`` is not on ``host``."""
-    projects = [p for p in host.projects if project is None or p.name == project]
-    if not host.projects:
-        return True
-    if not projects:
-        return False
-    return any(not p.services or service in p.services for p in projects)
 
 
 class Fleet:
@@ -75,16 +41,9 @@ class Fleet:
     failures included as data. Use as ``async with Fleet.load() as fleet: ...``.
     """
 
-    def __init__(
-        self,
-        inventory: Inventory,
-        *,
-        transport_factory: TransportFactory | None = None,
-        progress: Progress | None = None,
-    ) -> None:
+    def __init__(self, inventory: Inventory, *, transport_factory: TransportFactory | None = None) -> None:
         self.inventory = inventory
         self.pool = TransportPool(transport_factory)
-        self.progress = progress
 
     @classmethod
     def load(
@@ -108,7 +67,7 @@ class Fleet:
         """Close every pooled connection."""
         await self.pool.close()
 
-    # -- selection -------------------------------------------------------------------------
+    # -- selection and the runner ------------------------------------------------------------
 
     def select(self, host: str | None = None) -> list[ResolvedHost]:
         """The hosts a selector picks, with defaults applied. Raises ``UnknownHostError``."""
@@ -121,8 +80,12 @@ class Fleet:
         *,
         name: str = "run",
         hosts: list[ResolvedHost] | None = None,
+        progress: Progress | None = None,
     ) -> FleetResult[T]:
-        """Run ``operation`` on every selected host in parallel; never raises for a host's failure."""
+        """Run ``operation`` on every selected host in parallel; never raises for a host's failure.
+
+        ``progress(done, total, host)`` is called as hosts finish (this call only).
+        """
         chosen = hosts if hosts is not None else self.select(host)
         started = time.monotonic()
         results = await run_on_hosts(
@@ -131,55 +94,32 @@ class Fleet:
             transport_for=self.pool.get,
             concurrency=self.inventory.defaults.concurrency,
             fleet_timeout=self.inventory.defaults.timeouts.fleet,
-            progress=self.progress,
+            progress=progress,
         )
         return FleetResult[T](operation=name, selector=host, duration=time.monotonic() - started, hosts=results)
 
     # -- questions -------------------------------------------------------------------------
+    # Every method takes ``progress``: a callback for this call only (the Fleet holds no per-call state).
 
-    async def status(self, host: str | None = None, *, service: str | None = None) -> FleetResult[HostContainers]:
+    async def status(
+        self, host: str | None = None, *, service: str | None = None, progress: Progress | None = None
+    ) -> FleetResult[HostContainers]:
         """Containers of each host's compose projects: state, health, exit code, OOM, restarts, ports.
 
         Declared services with no container are reported as missing; a host that declares no
         projects reports every compose project its engine knows. ``service`` keeps one service.
         """
+        return await questions.status(self, host, service=service, progress=progress)
 
-        async def op(ctx: HostContext) -> HostContainers:
-            containers = await container_status(ctx)
-            services = match_declared(containers, ctx.host.projects)
-            if service is not None:
-                services = [s for s in services if s.service == service]
-                containers = [c for c in containers if c.service == service]
-            return HostContainers(collected_at=datetime.now(UTC), containers=containers, services=services)
-
-        return await self.run(op, host, name="status")
-
-    async def resources(self, host: str | None = None) -> FleetResult[HostResources]:
+    async def resources(
+        self, host: str | None = None, *, progress: Progress | None = None
+    ) -> FleetResult[HostResources]:
         """Per-container CPU/memory and per-host disk, memory, swap, load and CPU count."""
+        return await questions.resources(self, host, progress=progress)
 
-        async def op(ctx: HostContext) -> HostResources:
-            return await host_resources(ctx)
-
-        return await self.run(op, host, name="resources")
-
-    async def check(self, host: str | None = None) -> FleetResult[HostCheck]:
+    async def check(self, host: str | None = None, *, progress: Progress | None = None) -> FleetResult[HostCheck]:
         """Reachability: connect, ask the Docker engine its version and detect compose (v2 plugin or v1)."""
-
-        async def op(ctx: HostContext) -> HostCheck:
-            from dozor.collectors.base import check_docker
-            from dozor.collectors.compose import COMPOSE_DETECT
-
-            r = await ctx.run(["docker", "version", "--format", "{{.Server.Version}}"])
-            check_docker(r)
-            compose = await ctx.collect(COMPOSE_DETECT)
-            return HostCheck(
-                docker_version=r.stdout.strip() or None,
-                compose=compose.variant,
-                compose_version=compose.version,
-                compose_command=compose.argv_prefix,
-            )
-
-        return await self.run(op, host, name="check")
+        return await questions.check(self, host, progress=progress)
 
     async def logs(
         self,
@@ -192,52 +132,48 @@ class Fleet:
         grep: str | None = None,
         project: str | None = None,
         max_bytes: int = 256 * 1024,
+        progress: Progress | None = None,
     ) -> FleetResult[ServiceLogs]:
         """Recent logs of ``service`` on each selected host where it may run, filtered and capped on the host.
 
         Hosts whose inventory says the service is not there are skipped; hosts where no container
         carries the service's labels answer ``found=False``. Invalid arguments raise ``ValueError``.
         """
-        argv = LOGS.argv(
-            service, project=project, tail=lines, since=since, errors_only=errors_only, grep=grep, max_bytes=max_bytes
-        )
-        selected = self.select(host)
-        chosen = [h for h in selected if _may_run(h, service, project)] if len(selected) > 1 else selected
-
-        async def op(ctx: HostContext) -> ServiceLogs:
-            try:
-                result = LOGS.parse(await ctx.run(argv))
-            except CollectorError as exc:
-                if str(exc).startswith("no container for service"):
-                    return ServiceLogs(service=service, project=project, found=False)
-                raise
-            return ServiceLogs(service=service, project=project, logs=result)
-
-        return await self.run(op, host, name="logs", hosts=chosen)
+        return await questions.logs(self, service, host, lines=lines, since=since, errors_only=errors_only,
+                                    grep=grep, project=project, max_bytes=max_bytes, progress=progress)
 
     # -- diagnosis (dozor.report) ------------------------------------------------------------
 
     async def diagnose(
-        self, host: str | None = None, *, services: list[str] | None = None, log_lines: int = 200
-    ) -> FleetReport:
-        """Full diagnosis: status + resources + analysed error logs of suspicious services → ``FleetReport``."""
+        self, host: str | None = None, *, services: list[str] | None = None, log_lines: int = 200,
+        progress: Progress | None = None,
+    ) -> DiagnosisReport:
+        """Full diagnosis: status + resources + analysed logs → ``DiagnosisReport``."""
         from dozor.report.diagnose import diagnose
+        from dozor.reports import DiagnosisReport
 
-        return await diagnose(self, host, services=services, log_lines=log_lines)
+        return DiagnosisReport.of(await diagnose(self, host, services=services, log_lines=log_lines,
+                                                 progress=progress))
 
-    async def health(self, host: str | None = None, *, services: list[str] | None = None) -> FleetReport:
+    async def health(
+        self, host: str | None = None, *, services: list[str] | None = None, progress: Progress | None = None
+    ) -> DiagnosisReport:
         """Quick diagnosis: container state and health only (no resources, no logs)."""
         from dozor.report.diagnose import diagnose
+        from dozor.reports import DiagnosisReport
 
-        return await diagnose(self, host, services=services, quick=True)
+        return DiagnosisReport.of(await diagnose(self, host, services=services, quick=True, progress=progress))
 
     async def analyze(
-        self, service: str, host: str | None = None, *, lines: int = 1000, project: str | None = None
-    ) -> FleetReport:
+        self, service: str, host: str | None = None, *, lines: int = 1000, project: str | None = None,
+        progress: Progress | None = None,
+    ) -> DiagnosisReport:
         """Deep log analysis of one service on every selected host where it runs."""
         from dozor.report.diagnose import analyze
+        from dozor.reports import DiagnosisReport
 
-        return await analyze(self, service, host, lines=lines, project=project)
+        return DiagnosisReport.of(await analyze(self, service, host, lines=lines, project=project,
+                                                progress=progress))
 
     # -- operations (dozor.ops): guarded, audited ----------------------------------------------
 
@@ -250,6 +186,7 @@ class Fleet:
         actor: str | None = None,
         read_only: bool = False,
         allow_many: bool = False,
+        progress: Progress | None = None,
     ) -> FleetResult[RestartResult]:
         """Restart a compose service on one host; reports the containers' new start time and health.
 
@@ -258,46 +195,43 @@ class Fleet:
         from dozor.ops.api import restart
 
         return await restart(self, service, host, project=project, actor=actor, read_only=read_only,
-                             allow_many=allow_many)
+                             allow_many=allow_many, progress=progress)
 
     async def deploy(
         self,
-        project: str,
+        request: DeployRequest | str,
         host: str | None = None,
         *,
-        services: list[str] | None = None,
-        git_pull: bool = False,
-        pull: bool = False,
-        build: bool = False,
-        rolling: bool = False,
-        continue_on_error: bool = False,
-        wait: bool = False,
         actor: str | None = None,
         read_only: bool = False,
         allow_many: bool = False,
-        wait_timeout: float = 600.0,
-        health_timeout: float = 60.0,
+        progress: Progress | None = None,
+        **options: Any,
     ) -> FleetResult[DeployReport]:
         """Start a background deploy of an inventory project (it survives this process).
 
-        ``rolling``: one host at a time, each waited for and checked healthy before the next,
-        stopping at the first failure unless ``continue_on_error``. ``wait``: follow a non-rolling
-        deploy to its end. A deploy of a project already deploying on a host is refused.
+        ``request`` is a :class:`~dozor.ops.api.DeployRequest`, or a project name with the request's
+        fields as keyword ``options`` (``services``, ``git_pull``, ``pull``, ``build``, ``rolling``,
+        ``continue_on_error``, ``wait``, ``wait_timeout``, ``health_timeout``). A deploy of a project
+        already deploying on a host is refused.
         """
-        from dozor.ops.api import deploy
+        from dozor.ops.api import DeployRequest, deploy
 
-        return await deploy(self, project, host, services=services, git_pull=git_pull, pull=pull, build=build,
-                            rolling=rolling, continue_on_error=continue_on_error, wait=wait, actor=actor,
-                            read_only=read_only, allow_many=allow_many, wait_timeout=wait_timeout,
-                            health_timeout=health_timeout)
+        if isinstance(request, str):
+            request = DeployRequest(project=request, **options)
+        elif options:
+            raise TypeError("deploy(): pass options in the DeployRequest, not as keywords")
+        return await deploy(self, request, host, actor=actor, read_only=read_only, allow_many=allow_many,
+                            progress=progress)
 
     async def deploy_status(
-        self, host: str | None = None, id: str | None = None, *, project: str | None = None, log_bytes: int = 8192
+        self, host: str | None = None, id: str | None = None, *, project: str | None = None, log_bytes: int = 8192,
+        progress: Progress | None = None,
     ) -> FleetResult[list[DeployState]]:
         """A deploy's state by id, or the latest deploy of each project, read from each selected host."""
         from dozor.ops.api import deploy_status
 
-        return await deploy_status(self, host, id, project=project, log_bytes=log_bytes)
+        return await deploy_status(self, host, id, project=project, log_bytes=log_bytes, progress=progress)
 
     async def prune(
         self,
@@ -308,26 +242,34 @@ class Fleet:
         actor: str | None = None,
         read_only: bool = False,
         allow_many: bool = False,
+        progress: Progress | None = None,
     ) -> FleetResult[PruneReport]:
         """Preview what a prune would remove (default), or remove it with ``confirm=True``."""
         from dozor.ops.api import prune
 
         return await prune(self, host, options=options, confirm=confirm, actor=actor, read_only=read_only,
-                           allow_many=allow_many)
+                           allow_many=allow_many, progress=progress)
 
     async def exec(
-        self, command: str | list[str], host: str | None = None, *, actor: str | None = None, max_bytes: int = 65536
+        self, command: str | list[str], host: str | None = None, *, actor: str | None = None,
+        max_bytes: int = 65536, progress: Progress | None = None,
     ) -> FleetResult[ExecOutput]:
         """Run an allowlisted read-only command (``dozor exec --list``) on each selected host, audited."""
         from dozor.ops.api import exec_command
 
-        return await exec_command(self, command, host, actor=actor, max_bytes=max_bytes)
+        return await exec_command(self, command, host, actor=actor, max_bytes=max_bytes, progress=progress)
 
     # -- security (dozor.security) -------------------------------------------------------------
 
-    async def security(self, host: str | None = None, *, logs: bool = True) -> SecurityReport:
+    async def security(
+        self, host: str | None = None, *, logs: bool = True, progress: Progress | None = None
+    ) -> SecurityReview:
         """Security review: exposure, container privileges/mounts/user/limits, sshd, Docker daemon,
-        project secrets and scanner reconnaissance in web access logs → ``SecurityReport``."""
+        project secrets and scanner reconnaissance in web access logs → ``SecurityReview``."""
+        from dozor.reports import SecurityReview
         from dozor.security.api import security
 
-        return await security(self, host, logs=logs)
+        return SecurityReview.of(await security(self, host, logs=logs, progress=progress))
+
+
+__all__ = ["Fleet", "HostCheck", "HostContainers", "ServiceLogs"]

@@ -23,9 +23,10 @@ from pydantic import BaseModel, Field
 from dozor.analysis.cluster import EXAMPLE_LIMIT, Cluster, Clusterer
 from dozor.analysis.keywords import keyword_regex
 from dozor.analysis.matcher import PATTERN_KEYWORDS, Matcher, is_info_level
-from dozor.analysis.patterns import PATTERNS_BY_ID, SEVERITIES, Pattern, Severity
+from dozor.analysis.patterns import PATTERNS_BY_ID, Pattern
 from dozor.analysis.scanners import AccessRecord, ScannerSummary, ScannerTracker, parse_access_line, scanner_reason
 from dozor.analysis.skim import CHUNK, Skimmer
+from dozor.model.severity import Severity
 
 UNCLASSIFIED = "unclassified"
 BURST_ID = "http.5xx_burst"
@@ -78,7 +79,6 @@ _FRAME = re.compile(
     r"|^created by |^[\w./*()\[\]{}-]+\(.*\)$"
 )
 _FRAME_KINDS = frozenset(("java", "node", "go"))
-_SEVERITY_RANK = {s: i for i, s in enumerate(SEVERITIES)}
 _NO_WORDS: frozenset[str] = frozenset()
 
 
@@ -286,7 +286,7 @@ class _Analyzer:
             findings.append(_burst_finding(bursts))
         clusters = self.unmatched.clusters()
         findings.extend(_unclassified_finding(c) for c in clusters[:MAX_UNCLASSIFIED])
-        findings.sort(key=lambda f: (_SEVERITY_RANK[f.severity], -f.count, f.pattern_id))
+        findings.sort(key=lambda f: (f.severity.rank, -f.count, f.pattern_id))
         per_severity = Counter[str]()
         for f in findings:
             if f.pattern_id != BURST_ID:  # its lines are already counted as http_bad_gateway

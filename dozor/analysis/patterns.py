@@ -10,14 +10,13 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Literal
 
-Severity = Literal["critical", "warning", "info"]
+from dozor.model.severity import Severity
 
 SERVICE_KINDS: tuple[str, ...] = ("postgres", "redis", "nginx", "mysql", "mongodb")
 APP_KINDS: tuple[str, ...] = ("python", "node", "java", "go")
 KINDS: tuple[str, ...] = (*SERVICE_KINDS, "docker", *APP_KINDS, "general")
-SEVERITIES: tuple[Severity, ...] = ("critical", "warning", "info")
+SEVERITIES: tuple[Severity, ...] = tuple(Severity)
 
 
 @dataclass(frozen=True, slots=True)

@@ -106,7 +106,9 @@ def status(
     """Containers of every selected host: state, health, exit code, OOM, restarts, uptime, ports."""
     from dozor.cli import views
 
-    result = run_fleet(options(ctx), lambda f: f.status(options(ctx).host, service=service), label="status")
+    result = run_fleet(options(ctx), lambda f, p: f.status(
+        options(ctx).host, service=service, progress=p,
+    ), label="status")
     views.show(options(ctx), result, "status")
     _fleet_exit(result)
 
@@ -116,7 +118,7 @@ def resources(ctx: typer.Context) -> None:
     """Per-container CPU and memory; per-host disk, memory, swap, load and CPUs."""
     from dozor.cli import views
 
-    result = run_fleet(options(ctx), lambda f: f.resources(options(ctx).host), label="resources")
+    result = run_fleet(options(ctx), lambda f, p: f.resources(options(ctx).host, progress=p), label="resources")
     views.show(options(ctx), result, "resources")
     _fleet_exit(result)
 
@@ -141,7 +143,9 @@ def logs(
     opts = options(ctx)
     result = run_fleet(
         opts,
-        lambda f: f.logs(service, opts.host, lines=lines, since=since, errors_only=errors, grep=grep, project=project),
+        lambda f, p: f.logs(
+            service, opts.host, lines=lines, since=since, errors_only=errors, grep=grep, project=project, progress=p,
+        ),
         label=f"logs {service}",
     )
     views.show(opts, result, "logs")

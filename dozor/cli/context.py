@@ -12,6 +12,7 @@ import typer
 
 if TYPE_CHECKING:
     from dozor.fleet import Fleet
+    from dozor.runner.fanout import Progress
 
 T = TypeVar("T")
 
@@ -61,8 +62,8 @@ def open_fleet(opts: Options) -> Fleet:
         raise fail(str(exc)) from None
 
 
-def run_fleet(opts: Options, job: Callable[[Fleet], Awaitable[T]], *, label: str) -> T:
-    """Open the fleet, run ``job`` with a progress line on a terminal, close the fleet."""
+def run_fleet(opts: Options, job: Callable[[Fleet, Progress | None], Awaitable[T]], *, label: str) -> T:
+    """Open the fleet, run ``job(fleet, progress)`` with a progress line on a terminal, close the fleet."""
     from dozor.cli import gc_policy
     from dozor.inventory.selector import UnknownHostError
     from dozor.runner.sync import run_sync
@@ -87,9 +88,8 @@ def run_fleet(opts: Options, job: Callable[[Fleet], Awaitable[T]], *, label: str
                     def tick(done: int, total: int, host: str) -> None:
                         bar.update(task, description=f"{label}: {done}/{total} hosts (last: {host})")
 
-                    fleet.progress = tick
-                    return await job(fleet)
-            return await job(fleet)
+                    return await job(fleet, tick)
+            return await job(fleet, None)
 
     try:
         return run_sync(main())

@@ -16,10 +16,10 @@ import typer
 from dozor.cli.context import Exit, Options, fail, options, run_fleet
 
 if TYPE_CHECKING:  # imported lazily: pydantic report models cost ~0.2 s, and `dozor --help` must stay fast
-    from dozor.report.models import FleetReport
+    from dozor.reports import DiagnosisReport
 
 
-def _show(opts: Options, report: FleetReport, ai: bool) -> None:
+def _show(opts: Options, report: DiagnosisReport, ai: bool) -> None:
     if opts.json:
         typer.echo(report.to_json())
     elif ai or not sys.stdout.isatty():
@@ -41,7 +41,9 @@ def diagnose(
     """What is wrong, where, since when: status, resources and analysed error logs, ranked across the fleet."""
     opts = options(ctx)
     report = run_fleet(
-        opts, lambda f: f.diagnose(opts.host, services=services or None, log_lines=lines), label="diagnose"
+        opts, lambda f, p: f.diagnose(
+            opts.host, services=services or None, log_lines=lines, progress=p,
+        ), label="diagnose"
     )
     _show(opts, report, ai)
 
@@ -49,7 +51,7 @@ def diagnose(
 def health(ctx: typer.Context, ai: AiOption = False) -> None:
     """Quick check: container state and health only (no resources, no logs)."""
     opts = options(ctx)
-    report = run_fleet(opts, lambda f: f.health(opts.host), label="health")
+    report = run_fleet(opts, lambda f, p: f.health(opts.host, progress=p), label="health")
     _show(opts, report, ai)
 
 
@@ -64,7 +66,9 @@ def analyze(
     opts = options(ctx)
     try:
         report = run_fleet(
-            opts, lambda f: f.analyze(service, opts.host, lines=lines, project=project), label=f"analyze {service}"
+            opts, lambda f, p: f.analyze(
+                service, opts.host, lines=lines, project=project, progress=p,
+            ), label=f"analyze {service}"
         )
     except ValueError as exc:
         raise fail(str(exc)) from None
@@ -74,7 +78,7 @@ def analyze(
         from rich.console import Console
         from rich.table import Table
 
-        from dozor.report.render_terminal import _t
+        from dozor.render.style import plain as _t
 
         t = Table(box=None, pad_edge=False, header_style="dim")
         for col in ("host", "severity", "pattern", "count", "first", "last", "meaning"):
@@ -114,7 +118,7 @@ def report(
     if fmt not in FORMATS:
         raise fail(f"--format must be one of {', '.join(FORMATS)}")
     opts = options(ctx)
-    rep = run_fleet(opts, lambda f: f.diagnose(opts.host, log_lines=lines), label="report")
+    rep = run_fleet(opts, lambda f, p: f.diagnose(opts.host, log_lines=lines, progress=p), label="report")
     if state is None:
         from dozor.cli.context import open_fleet
 

@@ -62,8 +62,8 @@ def restart(
         _confirm(f"Restart {service} on {', '.join(hosts)}?", yes)
     result = run_fleet(
         opts,
-        lambda f: f.restart(service, opts.host, project=project, actor=cli_actor(), read_only=opts.read_only,
-                            allow_many=all_),
+        lambda f, p: f.restart(service, opts.host, project=project, actor=cli_actor(), read_only=opts.read_only,
+                            allow_many=all_, progress=p),
         label=f"restart {service}",
     )
 
@@ -102,17 +102,19 @@ def deploy(
 ) -> None:
     """Start a background deploy on the host (it survives this command); see ``deploy-status``."""
     from dozor.ops.audit import cli_actor
+    from dozor.ops.deploy import DeployRequest
 
     opts = options(ctx)
     hosts = _selected(opts)
     if len(hosts) == 1 or all_ or rolling:
         _confirm(f"Deploy {project} on {', '.join(hosts)}{' (rolling)' if rolling else ''}?", yes)
     svc = [s.strip() for s in services.split(",") if s.strip()] if services else None
+    request = DeployRequest(project=project, services=svc, git_pull=git_pull, pull=pull, build=build,
+                            rolling=rolling, continue_on_error=continue_on_error, wait=wait)
     result = run_fleet(
         opts,
-        lambda f: f.deploy(project, opts.host, services=svc, git_pull=git_pull, pull=pull, build=build,
-                           rolling=rolling, continue_on_error=continue_on_error, wait=wait, actor=cli_actor(),
-                           read_only=opts.read_only, allow_many=all_),
+        lambda f, p: f.deploy(request, opts.host, actor=cli_actor(), read_only=opts.read_only, allow_many=all_,
+                              progress=p),
         label=f"deploy {project}",
     )
     _echo_result(opts, result, _deploy_line)
@@ -127,7 +129,9 @@ def deploy_status(
 ) -> None:
     """State of a deploy (running / succeeded / failed / lost), read from the host."""
     opts = options(ctx)
-    result = run_fleet(opts, lambda f: f.deploy_status(opts.host, deploy_id, project=project, log_bytes=log_bytes),
+    result = run_fleet(opts, lambda f, p: f.deploy_status(
+        opts.host, deploy_id, project=project, log_bytes=log_bytes, progress=p,
+    ),
                        label="deploy-status")
     if opts.json:
         _echo_result(opts, result, str)
@@ -163,7 +167,7 @@ def prune(
     opts = options(ctx)
     popts = PruneOptions(images_all=images_all, build_cache=not no_build_cache, volumes=volumes, until=until,
                          label=label)
-    preview = run_fleet(opts, lambda f: f.prune(opts.host, options=popts), label="prune preview")
+    preview = run_fleet(opts, lambda f, p: f.prune(opts.host, options=popts, progress=p), label="prune preview")
     if not opts.json or not yes:
         for h in preview.hosts:
             if not h.ok:
@@ -180,8 +184,8 @@ def prune(
     _confirm("Prune now?", yes)
     result = run_fleet(
         opts,
-        lambda f: f.prune(opts.host, options=popts, confirm=True, actor=cli_actor(), read_only=opts.read_only,
-                          allow_many=all_),
+        lambda f, p: f.prune(opts.host, options=popts, confirm=True, actor=cli_actor(), read_only=opts.read_only,
+                          allow_many=all_, progress=p),
         label="prune",
     )
     _echo_result(opts, result, lambda r: f"removed {len(r.result.removed)} item(s), freed "
@@ -205,7 +209,9 @@ def exec_(
     if not argv:
         raise fail("nothing to run: dozor --host HOST exec -- docker ps -a")
     opts = options(ctx)
-    result = run_fleet(opts, lambda f: f.exec(list(argv), opts.host, actor=cli_actor(), max_bytes=max_bytes),
+    result = run_fleet(opts, lambda f, p: f.exec(
+        list(argv), opts.host, actor=cli_actor(), max_bytes=max_bytes, progress=p,
+    ),
                        label="exec")
     if opts.json:
         _echo_result(opts, result, str)

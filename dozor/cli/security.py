@@ -29,15 +29,13 @@ def security(
     opts = options(ctx)
     if host is not None or json:
         opts = replace(opts, host=host if host is not None else opts.host, json=opts.json or json)
-    report = run_fleet(opts, lambda f: f.security(opts.host, logs=not no_logs), label="security")
+    report = run_fleet(opts, lambda f, p: f.security(opts.host, logs=not no_logs, progress=p), label="security")
     if opts.json:
         typer.echo(report.to_json())
     elif ai or not sys.stdout.isatty():
         typer.echo(report.to_ai_prompt())
     else:
-        from dozor.security.render import print_report
-
-        print_report(report)
+        report.print()
     raise typer.Exit(report.exit_code)
 
 

@@ -31,6 +31,7 @@ def hosts(opts: Options, check: bool) -> None:
     from dozor.cli.context import Exit, fail, open_fleet
     from dozor.inventory.selector import UnknownHostError
     from dozor.render import terminal
+    from dozor.render.style import plain
     from dozor.runner.sync import run_sync
 
     fleet = open_fleet(opts)
@@ -91,7 +92,7 @@ def hosts(opts: Options, check: bool) -> None:
                     row.append(f"yes {r.duration * 1000:.0f} ms, docker {d.docker_version}, {compose}")
                 else:
                     row.append(f"{r.status.value}: {r.reason}")
-            t.add_row(*(terminal.clean(x) for x in row))
+            t.add_row(*(plain(x, 300) for x in row))
         terminal.print_renderable(t)
     if check and any(not r.ok for r in reach.values()):
         raise SystemExit(int(Exit.HOSTS_FAILED))

@@ -23,6 +23,10 @@ class CollectorError(Exception):
     """The command ran but its output cannot be turned into a payload."""
 
 
+class ServiceNotFound(CollectorError):
+    """No container on the host carries the requested service's labels."""
+
+
 class DockerUnavailable(CollectorError):
     """The host answered but its Docker engine did not (down, socket denied, CLI missing)."""
 

@@ -13,8 +13,10 @@ from pydantic import BaseModel
 from dozor.fleet import Fleet
 from dozor.inventory.models import ResolvedHost
 from dozor.inventory.selector import UnknownHostError
-from dozor.mcp.shape import cap_text, redact, structured
+from dozor.mcp.shape import cap_text, structured
 from dozor.mcp.state import ServerState
+from dozor.runner.fanout import Progress
+from dozor.security.redact import redact
 
 R = TypeVar("R")
 
@@ -24,8 +26,9 @@ def server_state(ctx: Context) -> ServerState:
     return ctx.request_context.lifespan_context
 
 
-async def fleet_call(ctx: Context, job: Callable[[Fleet], Awaitable[R]]) -> R:
-    """Run a fleet fan-out with progress notifications; bad selectors and arguments become ``ToolError``.
+async def fleet_call(ctx: Context, job: Callable[[Fleet, Progress], Awaitable[R]]) -> R:
+    """Run ``job(fleet, progress)``: a fan-out with this call's own progress notifications; bad selectors and
+    arguments become ``ToolError``.
 
     ``job`` returns a ``FleetResult`` or a ``FleetReport``: anything with per-host ``hosts``.
     """
@@ -35,7 +38,7 @@ async def fleet_call(ctx: Context, job: Callable[[Fleet], Awaitable[R]]) -> R:
         await ctx.report_progress(done, total, f"{done}/{total} hosts done (last: {host})")
 
     try:
-        result = await job(state.fleet_for_call(progress))
+        result = await job(state.fleet, progress)
     except UnknownHostError as exc:
         raise ToolError(str(exc)) from None
     except ValueError as exc:  # the collectors' argument checks

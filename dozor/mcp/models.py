@@ -6,11 +6,11 @@ from typing import Generic, TypeVar
 
 from pydantic import BaseModel, Field
 
-from dozor.fleet import HostContainers, ServiceLogs
 from dozor.mcp.shape import bound_hosts
 from dozor.mcp.state import Reachability
 from dozor.outcome import HostResult
 from dozor.runner.fleet_result import FleetResult
+from dozor.runner.questions import HostContainers, ServiceLogs
 
 T = TypeVar("T")
 

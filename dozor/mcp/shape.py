@@ -1,15 +1,17 @@
-"""Keeping tool output safe and small: redaction, fencing of untrusted text, size caps."""
+"""Keeping tool output small and redacted: size caps for text and structured content.
+
+Redaction is imported directly: if ``dozor.security.redact`` cannot be imported, the server does not start.
+Untrusted text is fenced by ``dozor.render.sanitize.fence``.
+"""
 
 from __future__ import annotations
 
-import importlib
-import re
-from collections.abc import Callable
 from typing import Any, TypeVar
 
 from pydantic import BaseModel
 
 from dozor.outcome import HostResult
+from dozor.security.redact import redact
 
 T = TypeVar("T")
 
@@ -18,42 +20,6 @@ TEXT_CAP = 12_000
 
 STRUCTURED_CAP = 96_000
 """Most bytes of per-host JSON one call returns in structured content."""
-
-_CONTROL = re.compile(r"\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)|[\x00-\x08\x0b-\x1f\x7f]")
-
-
-def _optional(module: str, name: str) -> Callable[..., str] | None:
-    """A function of the security module when it has landed, else None."""
-    try:
-        return getattr(importlib.import_module(module), name)
-    except (ImportError, AttributeError):
-        return None
-
-
-def redact(text: str) -> str:
-    """Mask secrets (``dozor.security.redact``); identity until that module exists."""
-    fn = _optional("dozor.security.redact", "redact")
-    return fn(text) if fn is not None else text
-
-
-def fence(text: str, *, source: str, max_chars: int = TEXT_CAP // 2) -> str:
-    """Mark untrusted text (log lines, command output) as data, naming where it came from.
-
-    Uses ``dozor.security.safetext.fence`` when it exists; until then strips control characters
-    and wraps the text in a fence the text itself cannot close.
-    """
-    fn = _optional("dozor.security.safetext", "fence")
-    if fn is not None:
-        return fn(text, source=source, max_chars=max_chars)
-    clean = _CONTROL.sub("", text)[-max_chars:]
-    ticks = "`" * max(3, _longest_backtick_run(clean) + 1)
-    return f"{ticks}untrusted-data source={source}\n{clean}\n{ticks}"
-
-
-def _longest_backtick_run(text: str) -> int:
-    runs = re.findall(r"`+", text)
-    return max((len(r) for r in runs), default=0)
-
 
 def cap_text(text: str, limit: int = TEXT_CAP) -> str:
     """Cut ``text`` to ``limit`` characters, saying how much was left out."""

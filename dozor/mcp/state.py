@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import copy
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -14,7 +13,6 @@ from pydantic import BaseModel, Field
 from dozor.fleet import Fleet
 from dozor.inventory.models import Inventory
 from dozor.outcome import HostStatus
-from dozor.runner.fanout import Progress
 
 
 class Reachability(BaseModel):
@@ -33,16 +31,6 @@ class ServerState:
     fleet: Fleet
     read_only: bool = False
     seen: dict[str, Reachability] = field(default_factory=dict)
-
-    def fleet_for_call(self, progress: Progress | None) -> Fleet:
-        """A view of the shared fleet with this call's own progress callback.
-
-        Concurrent calls must not overwrite each other's ``progress``; the copy shares the
-        inventory and the connection pool, so nothing reconnects.
-        """
-        view = copy.copy(self.fleet)
-        view.progress = progress
-        return view
 
     def record(self, operation: str, hosts: Iterable[Any]) -> None:
         """Remember each host's outcome (items with ``host``, ``status``, ``reason``) for ``fleet_hosts``."""

@@ -13,7 +13,7 @@ from dozor.mcp.registry import HostArg, Kind, tool
 from dozor.mcp.shape import STRUCTURED_CAP
 from dozor.report.models import FleetReport
 
-NEEDS = ("dozor.report.diagnose", "dozor.report.render_ai", "dozor.security.safetext")
+NEEDS = ("dozor.report.diagnose", "dozor.render.report_ai", "dozor.render.sanitize")
 ALERTS_PER_HOST = 50
 
 
@@ -54,7 +54,7 @@ async def server_diagnose(
     ctx: Context, host: HostArg = None, services: Services = None, max_tokens: MaxTokens = 3000
 ) -> Annotated[CallToolResult, ReportOutput]:
     """Diagnose the selected hosts."""
-    report = await fleet_call(ctx, lambda f: f.diagnose(host, services=services))
+    report = await fleet_call(ctx, lambda f, p: f.diagnose(host, services=services, progress=p))
     return answer(report.to_ai_prompt(max_tokens=max_tokens), bounded(report))
 
 
@@ -69,7 +69,7 @@ async def server_health(
     ctx: Context, host: HostArg = None, services: Services = None, max_tokens: MaxTokens = 2000
 ) -> Annotated[CallToolResult, ReportOutput]:
     """Quick health of the selected hosts."""
-    report = await fleet_call(ctx, lambda f: f.health(host, services=services))
+    report = await fleet_call(ctx, lambda f, p: f.health(host, services=services, progress=p))
     return answer(report.to_ai_prompt(max_tokens=max_tokens), bounded(report))
 
 
@@ -90,5 +90,5 @@ async def server_analyze_logs(
     max_tokens: MaxTokens = 3000,
 ) -> Annotated[CallToolResult, ReportOutput]:
     """Analyse a service's logs on the selected hosts."""
-    report = await fleet_call(ctx, lambda f: f.analyze(service, host, lines=lines, project=project))
+    report = await fleet_call(ctx, lambda f, p: f.analyze(service, host, lines=lines, project=project, progress=p))
     return answer(report.to_ai_prompt(max_tokens=max_tokens), bounded(report))

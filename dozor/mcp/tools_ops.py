@@ -18,14 +18,14 @@ from dozor.inventory.models import ResolvedHost
 from dozor.mcp.calls import answer, fleet_call, one_host_to_change, server_state
 from dozor.mcp.models import FleetOutput
 from dozor.mcp.registry import HostArg, Kind, SingleHostArg, tool
-from dozor.mcp.shape import fence
-from dozor.mcp.text import failure, header, name
 from dozor.ops.action import audit_log_for
 from dozor.ops.audit import mcp_actor
-from dozor.ops.deploy import DeployReport, DeployState
+from dozor.ops.deploy import DeployReport, DeployRequest, DeployState
 from dozor.ops.exec import ExecOutput
 from dozor.ops.prune import PruneOptions, PruneReport
 from dozor.ops.restart import RestartResult
+from dozor.render.payload_text import failure, header, name
+from dozor.render.sanitize import fence
 from dozor.runner.fleet_result import FleetResult
 
 NEEDS = ("dozor.ops.api",)
@@ -85,7 +85,9 @@ async def server_restart(
     h = target(ctx, host, "server_restart", ["restart", service])
     state = server_state(ctx)
     result = await fleet_call(
-        ctx, lambda f: f.restart(service, h.name, project=project, actor=actor(ctx), read_only=state.read_only)
+        ctx, lambda f, p: f.restart(
+            service, h.name, project=project, actor=actor(ctx), read_only=state.read_only, progress=p,
+        )
     )
     return answer(lines_for(result, "restart", _restart_text), FleetOutput[RestartResult].of(result))
 
@@ -128,16 +130,12 @@ async def server_deploy(
     state = server_state(ctx)
     result = await fleet_call(
         ctx,
-        lambda f: f.deploy(
-            project,
+        lambda f, p: f.deploy(
+            DeployRequest(project=project, services=services, git_pull=git_pull, pull=pull, build=build, wait=wait),
             h.name,
-            services=services,
-            git_pull=git_pull,
-            pull=pull,
-            build=build,
-            wait=wait,
             actor=actor(ctx),
             read_only=state.read_only,
+            progress=p,
         ),
     )
     return answer(lines_for(result, "deploy", _deploy_text), FleetOutput[DeployReport].of(result))
@@ -173,7 +171,9 @@ async def server_deploy_status(
     project: Annotated[str | None, Field(description="Only this compose project.")] = None,
 ) -> Annotated[CallToolResult, FleetOutput[list[DeployState]]]:
     """Deploy states on the selected hosts."""
-    result = await fleet_call(ctx, lambda f: f.deploy_status(host, id, project=project, log_bytes=LOG_TAIL_CHARS))
+    result = await fleet_call(ctx, lambda f, p: f.deploy_status(
+        host, id, project=project, log_bytes=LOG_TAIL_CHARS, progress=p,
+    ))
     return answer(lines_for(result, "deploy status", _states_text), FleetOutput[list[DeployState]].of(result))
 
 
@@ -222,7 +222,9 @@ async def server_prune(
     h = target(ctx, host, "server_prune", ["prune", f"confirm={confirm}"])
     state = server_state(ctx)
     result = await fleet_call(
-        ctx, lambda f: f.prune(h.name, options=opts, confirm=confirm, actor=actor(ctx), read_only=state.read_only)
+        ctx, lambda f, p: f.prune(
+            h.name, options=opts, confirm=confirm, actor=actor(ctx), read_only=state.read_only, progress=p,
+        )
     )
     return answer(lines_for(result, "prune", _prune_text), FleetOutput[PruneReport].of(result))
 
@@ -246,5 +248,7 @@ async def server_exec(
     host: HostArg = None,
 ) -> Annotated[CallToolResult, FleetOutput[ExecOutput]]:
     """Run an allowlisted command on the selected hosts."""
-    result = await fleet_call(ctx, lambda f: f.exec(command, host, actor=actor(ctx), max_bytes=32 * 1024))
+    result = await fleet_call(ctx, lambda f, p: f.exec(
+        command, host, actor=actor(ctx), max_bytes=32 * 1024, progress=p,
+    ))
     return answer(lines_for(result, "exec", _exec_text), FleetOutput[ExecOutput].of(result))

@@ -8,13 +8,13 @@ from mcp.server.mcpserver import Context
 from mcp.types import CallToolResult
 from pydantic import Field
 
-from dozor.fleet import ServiceLogs
 from dozor.mcp.calls import answer, fleet_call, select, server_state
 from dozor.mcp.models import FleetOutput, HostEntry, HostsOutput, LogsOutput, StatusOutput
 from dozor.mcp.registry import HostArg, Kind, tool
-from dozor.mcp.text import logs_text, status_text
 from dozor.outcome import HostResult
+from dozor.render.payload_text import logs_text, status_text
 from dozor.runner.fleet_result import FleetResult
+from dozor.runner.questions import ServiceLogs
 
 LOG_LINES_PER_CALL = 2_000
 """Most log lines one server_logs call returns, all hosts together (newest kept)."""
@@ -80,7 +80,7 @@ async def server_status(
     service: Annotated[str | None, Field(description="Only this compose service.")] = None,
 ) -> Annotated[CallToolResult, StatusOutput]:
     """Status of the selected hosts."""
-    result = await fleet_call(ctx, lambda f: f.status(host, service=service))
+    result = await fleet_call(ctx, lambda f, p: f.status(host, service=service, progress=p))
     return answer(status_text(result), StatusOutput.of(result))
 
 
@@ -120,7 +120,7 @@ async def server_logs(
     """Logs of a service on the selected hosts."""
     result = await fleet_call(
         ctx,
-        lambda f: f.logs(
+        lambda f, p: f.logs(
             service,
             host,
             lines=lines,
@@ -129,6 +129,7 @@ async def server_logs(
             grep=grep,
             project=project,
             max_bytes=64 * 1024,
+            progress=p,
         ),
     )
     result = _cap_lines(result, LOG_LINES_PER_CALL)

@@ -13,7 +13,7 @@ from dozor.mcp.registry import HostArg, Kind, tool
 from dozor.mcp.shape import STRUCTURED_CAP
 from dozor.security.findings import SecurityReport
 
-NEEDS = ("dozor.security.api", "dozor.security.render")
+NEEDS = ("dozor.security.api", "dozor.render.security_text")
 FINDINGS_PER_HOST = 60
 
 
@@ -51,5 +51,5 @@ async def server_security(
     max_tokens: Annotated[int, Field(ge=500, le=8000, description="Budget of the text answer in tokens.")] = 3000,
 ) -> Annotated[CallToolResult, SecurityOutput]:
     """Audit the selected hosts."""
-    report = await fleet_call(ctx, lambda f: f.security(host, logs=logs))
+    report = await fleet_call(ctx, lambda f, p: f.security(host, logs=logs, progress=p))
     return answer(report.to_ai_prompt(max_tokens=max_tokens), bounded(report))

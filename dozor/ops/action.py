@@ -12,18 +12,16 @@ import asyncio
 import time
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, TypeVar
+from typing import TypeVar
 
 from dozor.collectors.base import CollectorError
 from dozor.inventory.models import ResolvedHost
 from dozor.ops.audit import AuditLog, api_actor, audit_path
 from dozor.ops.guard import GuardRefused, check_selection, check_writable
 from dozor.outcome import HostResult, HostStatus
-from dozor.runner.fanout import HostContext, Refused
+from dozor.runner.fanout import HostContext, Progress, Refused
 from dozor.runner.fleet_result import FleetResult
-
-if TYPE_CHECKING:
-    from dozor.fleet import Fleet
+from dozor.runner.protocol import FleetRunner
 
 T = TypeVar("T")
 
@@ -44,12 +42,12 @@ class Action:
     allow_many: bool = False
 
 
-def audit_log_for(fleet: Fleet) -> AuditLog:
+def audit_log_for(fleet: FleetRunner) -> AuditLog:
     """The audit log of this fleet's inventory (``DOZOR_AUDIT_LOG`` wins)."""
     return AuditLog(audit_path(fleet.inventory.defaults.state_dir))
 
 
-def refused_result(fleet: Fleet, action: Action, hosts: Sequence[ResolvedHost], selector: str | None,
+def refused_result(fleet: FleetRunner, action: Action, hosts: Sequence[ResolvedHost], selector: str | None,
                     reason: str) -> FleetResult:
     log = audit_log_for(fleet)
     actor = action.actor or api_actor()
@@ -64,7 +62,7 @@ def refused_result(fleet: Fleet, action: Action, hosts: Sequence[ResolvedHost], 
     return FleetResult(operation=action.tool, selector=selector, hosts=results)
 
 
-def select_or_audit(fleet: Fleet, action: Action, selector: str | None) -> list[ResolvedHost]:
+def select_or_audit(fleet: FleetRunner, action: Action, selector: str | None) -> list[ResolvedHost]:
     """``fleet.select``; an unknown selector is audited as a refusal and re-raised."""
     try:
         return fleet.select(selector)
@@ -76,13 +74,14 @@ def select_or_audit(fleet: Fleet, action: Action, selector: str | None) -> list[
 
 
 async def run_action(
-    fleet: Fleet,
+    fleet: FleetRunner,
     action: Action,
     selector: str | None,
     operation: Callable[[HostContext], Awaitable[T]],
     *,
     validate: Callable[[], None] | None = None,
     hosts: Sequence[ResolvedHost] | None = None,
+    progress: Progress | None = None,
 ) -> FleetResult[T]:
     """Validate, apply the guard, then run ``operation`` on each host with an audit pair around it.
 
@@ -126,7 +125,7 @@ async def run_action(
             log.end(entry, outcome, detail)
 
     started = time.monotonic()
-    result = await fleet.run(op, selector, name=action.tool, hosts=chosen)
+    result = await fleet.run(op, selector, name=action.tool, hosts=chosen, progress=progress)
     result.duration = time.monotonic() - started
     return result
 

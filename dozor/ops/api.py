@@ -8,25 +8,22 @@ refusals are ``refused`` host results that say which rule refused what. The acto
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
 
 from dozor.ops.action import Action, refused_result, run_action, select_or_audit
-from dozor.ops.deploy import DeployReport, DeployState
+from dozor.ops.deploy import DeployReport, DeployRequest, DeployState
 from dozor.ops.exec import DEFAULT_MAX_BYTES, ExecOutput, run_validated
 from dozor.ops.exec_policy import CommandRefused, validate_command
 from dozor.ops.guard import check_name
 from dozor.ops.prune import PruneOptions, PruneReport, act_prune, check_prune_options, preview_prune
 from dozor.ops.restart import RestartResult, restart_service
 from dozor.ops.rollout import deploy, deploy_status
-from dozor.runner.fanout import HostContext, Refused
+from dozor.runner.fanout import HostContext, Progress, Refused
 from dozor.runner.fleet_result import FleetResult
-
-if TYPE_CHECKING:
-    from dozor.fleet import Fleet
+from dozor.runner.protocol import FleetRunner
 
 
 async def restart(
-    fleet: Fleet,
+    fleet: FleetRunner,
     service: str,
     host: str | None = None,
     *,
@@ -35,6 +32,7 @@ async def restart(
     read_only: bool = False,
     allow_many: bool = False,
     health_wait: float = 30.0,
+    progress: Progress | None = None,
 ) -> FleetResult[RestartResult]:
     """Restart a compose service on one host (several only with ``allow_many``)."""
     action = Action(
@@ -53,16 +51,17 @@ async def restart(
     async def op(ctx: HostContext) -> RestartResult:
         return await restart_service(ctx, service, project, health_wait=health_wait)
 
-    return await run_action(fleet, action, host, op, validate=validate)
+    return await run_action(fleet, action, host, op, validate=validate, progress=progress)
 
 
 async def exec_command(
-    fleet: Fleet,
+    fleet: FleetRunner,
     command: str | Sequence[str],
     host: str | None = None,
     *,
     actor: str | None = None,
     max_bytes: int = DEFAULT_MAX_BYTES,
+    progress: Progress | None = None,
 ) -> FleetResult[ExecOutput]:
     """Run an allowlisted read-only command on each selected host (see ``dozor exec --list``).
 
@@ -83,11 +82,11 @@ async def exec_command(
     async def op(ctx: HostContext) -> ExecOutput:
         return await run_validated(ctx, validated, max_bytes=max_bytes)
 
-    return await run_action(fleet, action, host, op, validate=validate)
+    return await run_action(fleet, action, host, op, validate=validate, progress=progress)
 
 
 async def prune(
-    fleet: Fleet,
+    fleet: FleetRunner,
     host: str | None = None,
     *,
     options: PruneOptions | None = None,
@@ -95,6 +94,7 @@ async def prune(
     actor: str | None = None,
     read_only: bool = False,
     allow_many: bool = False,
+    progress: Progress | None = None,
 ) -> FleetResult[PruneReport]:
     """Preview a prune (``confirm=False``: read-only, not audited) or run it (``confirm=True``: audited)."""
     opts = options or PruneOptions()
@@ -112,7 +112,7 @@ async def prune(
         async def look(ctx: HostContext) -> PruneReport:
             return PruneReport(acted=False, preview=await preview_prune(ctx, opts))
 
-        return await fleet.run(look, host, name="prune-preview", hosts=hosts)
+        return await fleet.run(look, host, name="prune-preview", hosts=hosts, progress=progress)
 
     action = Action(tool="prune", argv=_prune_argv(opts), actor=actor, read_only=read_only, allow_many=allow_many)
 
@@ -122,7 +122,7 @@ async def prune(
     def validate() -> None:
         check_prune_options(opts)
 
-    return await run_action(fleet, action, host, act, validate=validate)
+    return await run_action(fleet, action, host, act, validate=validate, progress=progress)
 
 
 def _prune_argv(opts: PruneOptions) -> list[str]:
@@ -140,6 +140,7 @@ def _prune_argv(opts: PruneOptions) -> list[str]:
 
 __all__ = [
     "DeployReport",
+    "DeployRequest",
     "DeployState",
     "ExecOutput",
     "PruneOptions",

@@ -16,7 +16,7 @@ import secrets
 from datetime import UTC, datetime
 from typing import Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from dozor.collectors.base import check_docker, first_line
 from dozor.collectors.compose import COMPOSE_DETECT
@@ -71,6 +71,25 @@ class DeployState(BaseModel):
     def done(self) -> bool:
         """True once the deploy is no longer running."""
         return self.status != "running"
+
+
+class DeployRequest(BaseModel):
+    """What to deploy and how: one object shared by the Python API, the CLI and the MCP tool."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    project: str = Field(description="Compose project name from the inventory.")
+    services: list[str] | None = Field(default=None, description="Only these services (default: all).")
+    git_pull: bool = Field(default=False, description="git pull in the project directory first.")
+    pull: bool = Field(default=False, description="Pull images first.")
+    build: bool = Field(default=False, description="Build images first.")
+    rolling: bool = Field(
+        default=False, description="One host at a time, each waited for and checked healthy before the next."
+    )
+    continue_on_error: bool = Field(default=False, description="Rolling: go on after a host fails.")
+    wait: bool = Field(default=False, description="Follow a non-rolling deploy to its end and check health.")
+    wait_timeout: float = Field(default=600.0, gt=0, description="Seconds to wait for a deploy to end.")
+    health_timeout: float = Field(default=60.0, gt=0, description="Seconds to wait for services to be healthy.")
 
 
 class DeployReport(BaseModel):

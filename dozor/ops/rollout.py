@@ -9,20 +9,17 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
 
 from dozor.collectors.status import ContainerState, ContainerStatus, HealthState
 from dozor.inventory.models import ResolvedHost
 from dozor.ops.action import Action, refused_result, run_action, select_or_audit
-from dozor.ops.deploy import DeployReport, DeployState, read_deploys, start_deploy, validate_deploy_args
+from dozor.ops.deploy import DeployReport, DeployRequest, DeployState, read_deploys, start_deploy, validate_deploy_args
 from dozor.ops.guard import check_selection
 from dozor.outcome import HostResult, HostStatus
 from dozor.runner.docker import container_status
-from dozor.runner.fanout import HostContext, Refused
+from dozor.runner.fanout import HostContext, Progress, Refused
 from dozor.runner.fleet_result import FleetResult
-
-if TYPE_CHECKING:
-    from dozor.fleet import Fleet
+from dozor.runner.protocol import FleetRunner
 
 POLL = 1.0
 
@@ -32,7 +29,7 @@ def _deploy_argv(project: str, services: Sequence[str], git_pull: bool, pull: bo
     return ["deploy", str(project), *flags, *([f"--services={','.join(map(str, services))}"] if services else [])]
 
 
-async def _read_one(fleet: Fleet, host: ResolvedHost, deploy_id: str, log_bytes: int) -> DeployState | None:
+async def _read_one(fleet: FleetRunner, host: ResolvedHost, deploy_id: str, log_bytes: int) -> DeployState | None:
     async def op(ctx: HostContext) -> list[DeployState]:
         return await read_deploys(ctx, deploy_id, log_bytes=log_bytes)
 
@@ -55,7 +52,7 @@ def _service_problems(containers: list[ContainerStatus], project: str, services:
     return problems
 
 
-async def _healthy(fleet: Fleet, host: ResolvedHost, project: str, services: Sequence[str],
+async def _healthy(fleet: FleetRunner, host: ResolvedHost, project: str, services: Sequence[str],
                    timeout: float) -> list[str]:
     """Wait until the project's services run (and pass their healthchecks); the remaining problems."""
     declared = next((p.services for p in host.projects if p.name == project), [])
@@ -74,7 +71,7 @@ async def _healthy(fleet: Fleet, host: ResolvedHost, project: str, services: Seq
 
 
 async def follow(
-    fleet: Fleet,
+    fleet: FleetRunner,
     host: ResolvedHost,
     result: HostResult[DeployReport],
     *,
@@ -122,28 +119,22 @@ def _with(result: HostResult[DeployReport], report: DeployReport, status: HostSt
 
 
 async def deploy(
-    fleet: Fleet,
-    project: str,
+    fleet: FleetRunner,
+    request: DeployRequest,
     host: str | None = None,
     *,
-    services: Sequence[str] | None = None,
-    git_pull: bool = False,
-    pull: bool = False,
-    build: bool = False,
-    rolling: bool = False,
-    continue_on_error: bool = False,
-    wait: bool = False,
     actor: str | None = None,
     read_only: bool = False,
     allow_many: bool = False,
-    wait_timeout: float = 600.0,
-    health_timeout: float = 60.0,
+    progress: Progress | None = None,
 ) -> FleetResult[DeployReport]:
-    """Start a deploy of ``project`` on the selected host(s); see :meth:`dozor.fleet.Fleet.deploy`."""
-    svc_list = list(services or [])
+    """Start ``request``'s deploy on the selected host(s); see :meth:`dozor.fleet.Fleet.deploy`."""
+    project, rolling = request.project, request.rolling
+    wait_timeout, health_timeout = request.wait_timeout, request.health_timeout
+    svc_list = list(request.services or [])
     action = Action(
         tool="deploy",
-        argv=_deploy_argv(project, svc_list, git_pull, pull, build),
+        argv=_deploy_argv(project, svc_list, request.git_pull, request.pull, request.build),
         actor=actor,
         read_only=read_only,
         allow_many=allow_many or rolling,
@@ -154,13 +145,14 @@ async def deploy(
         checked[:] = validate_deploy_args(project, svc_list)
 
     async def op(ctx: HostContext) -> DeployReport:
-        s = await start_deploy(ctx, project, checked, git_pull=git_pull, pull=pull, build=build)
+        s = await start_deploy(ctx, project, checked, git_pull=request.git_pull, pull=request.pull,
+                               build=request.build)
         return DeployReport(id=s.id, project=s.project, status="running", detail=f"started (pid {s.pid})")
 
     hosts = select_or_audit(fleet, action, host)
     if not rolling:
-        result = await run_action(fleet, action, host, op, validate=validate, hosts=hosts)
-        if wait:
+        result = await run_action(fleet, action, host, op, validate=validate, hosts=hosts, progress=progress)
+        if request.wait:
             by_name = {h.name: h for h in hosts}
             result.hosts = list(await asyncio.gather(*(
                 follow(fleet, by_name[r.host], r, wait_timeout=wait_timeout, health_timeout=health_timeout)
@@ -187,7 +179,7 @@ async def deploy(
         if r.ok:
             r = await follow(fleet, h, r, wait_timeout=wait_timeout, health_timeout=health_timeout)
         out.append(r)
-        if not r.ok and not continue_on_error:
+        if not r.ok and not request.continue_on_error:
             stopped_at = h.name
     return FleetResult[DeployReport](operation="deploy", selector=host, duration=time.monotonic() - started,
                                      hosts=out)
@@ -198,12 +190,13 @@ async def _done(r: HostResult[DeployReport]) -> HostResult[DeployReport]:
 
 
 async def deploy_status(
-    fleet: Fleet,
+    fleet: FleetRunner,
     host: str | None = None,
     deploy_id: str | None = None,
     *,
     project: str | None = None,
     log_bytes: int = 8192,
+    progress: Progress | None = None,
 ) -> FleetResult[list[DeployState]]:
     """Read deploy state from each selected host: one id, or the latest deploy per project."""
     from dozor.ops.deploy import check_deploy_id
@@ -224,4 +217,4 @@ async def deploy_status(
     async def op(ctx: HostContext) -> list[DeployState]:
         return await read_deploys(ctx, deploy_id, project, log_bytes=log_bytes)
 
-    return await fleet.run(op, host, name="deploy-status", hosts=hosts)
+    return await fleet.run(op, host, name="deploy-status", hosts=hosts, progress=progress)

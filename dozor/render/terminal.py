@@ -1,4 +1,4 @@
-"""Terminal renderers (rich). Data never imports this; untrusted text goes through ``clean``."""
+"""Terminal renderers (rich) of fleet answers (status, resources, logs). Data never imports this."""
 
 from __future__ import annotations
 
@@ -10,49 +10,9 @@ from rich.console import Console, Group, RenderableType
 from rich.table import Table
 from rich.text import Text
 
-from dozor.outcome import HostResult, HostStatus
+from dozor.outcome import HostResult
+from dozor.render.style import STATUS_STYLE, human_bytes, human_duration, plain
 from dozor.runner.fleet_result import FleetResult
-from dozor.security.redact import redact
-from dozor.security.safetext import strip_control
-
-STATUS_STYLE = {
-    HostStatus.OK: "green",
-    HostStatus.DOCKER_UNAVAILABLE: "yellow",
-    HostStatus.REFUSED: "yellow",
-}
-
-
-def clean(text: object, limit: int = 300) -> Text:
-    """Untrusted text as a rich ``Text`` (no markup parsing), control characters stripped, secrets redacted."""
-    s = redact(strip_control(str(text)))
-    if len(s) > limit:
-        s = s[: limit - 1] + "…"
-    return Text(s)
-
-
-def human_bytes(n: float | None) -> str:
-    """1536 → ``1.5 KiB``."""
-    if n is None:
-        return "-"
-    for unit in ("B", "KiB", "MiB", "GiB", "TiB"):
-        if abs(n) < 1024 or unit == "TiB":
-            return f"{n:.0f} {unit}" if unit == "B" else f"{n:.1f} {unit}"
-        n /= 1024
-    return str(n)
-
-
-def human_duration(seconds: float | None) -> str:
-    """3725 → ``1h2m``."""
-    if seconds is None:
-        return "-"
-    s = int(seconds)
-    if s < 60:
-        return f"{s}s"
-    if s < 3600:
-        return f"{s // 60}m{s % 60:02d}s"
-    if s < 86400:
-        return f"{s // 3600}h{(s % 3600) // 60:02d}m"
-    return f"{s // 86400}d{(s % 86400) // 3600:02d}h"
 
 
 def host_header(r: HostResult[Any]) -> Text:
@@ -64,7 +24,7 @@ def host_header(r: HostResult[Any]) -> Text:
     t.append(f"  {r.duration:.2f}s", style="dim")
     if r.reason:
         t.append("  ")
-        t.append_text(clean(r.reason, 500))
+        t.append_text(plain(r.reason, 500))
     return t
 
 
@@ -109,8 +69,8 @@ def status_body(data: Any) -> RenderableType:
     for s in data.services:
         if s.missing or not s.containers:
             table.add_row(
-                clean(s.project),
-                clean(s.service or "-"),
+                plain(s.project),
+                plain(s.service or "-"),
                 "-",
                 _state_text("", None, None, False, True),
                 "-",
@@ -127,14 +87,14 @@ def status_body(data: Any) -> RenderableType:
                 for p in c.ports
             )
             table.add_row(
-                clean(s.project),
-                clean(s.service or "-"),
-                clean(c.name),
+                plain(s.project),
+                plain(s.service or "-"),
+                plain(c.name),
                 _state_text(c.state.value, c.health.value if c.health else None, c.exit_code, c.oom_killed, False),
                 str(c.restart_count),
                 human_duration(uptime_seconds(c, now)),
-                clean(c.image, 60),
-                clean(ports or "-", 80),
+                plain(c.image, 60),
+                plain(ports or "-", 80),
             )
     return table
 
@@ -166,8 +126,8 @@ def resources_body(data: Any) -> RenderableType:
         for d in data.disks:
             style = "red" if d.use_percent >= 95 else "yellow" if d.use_percent >= 85 else ""
             t.add_row(
-                clean(d.mount),
-                clean(d.filesystem),
+                plain(d.mount),
+                plain(d.filesystem),
                 human_bytes(d.size),
                 human_bytes(d.used),
                 human_bytes(d.available),
@@ -180,7 +140,7 @@ def resources_body(data: Any) -> RenderableType:
             t.add_column(col)
         for c in data.containers:
             t.add_row(
-                clean(c.name),
+                plain(c.name),
                 "-" if c.cpu_percent is None else f"{c.cpu_percent:.1f}",
                 human_bytes(c.mem_usage),
                 human_bytes(c.mem_limit),
@@ -188,9 +148,9 @@ def resources_body(data: Any) -> RenderableType:
             )
         parts.append(t)
     if data.docker_error:
-        parts.append(Text("  docker: ", style="yellow") + clean(data.docker_error))
+        parts.append(Text("  docker: ", style="yellow") + plain(data.docker_error))
     for name, err in data.section_errors.items():
-        parts.append(Text(f"  {name}: ", style="yellow") + clean(err))
+        parts.append(Text(f"  {name}: ", style="yellow") + plain(err))
     return Group(*parts)
 
 
@@ -204,7 +164,7 @@ def logs_body(data: Any) -> RenderableType | None:
         t = Text("  ")
         if line.timestamp:
             t.append(line.timestamp.strftime("%Y-%m-%d %H:%M:%S "), style="dim")
-        t.append_text(clean(line.text, 2000))
+        t.append_text(plain(line.text, 2000))
         parts.append(t)
     summary = f"  {lg.container_name}: {len(lg.lines)} lines shown"
     if lg.filtered and lg.total_lines is not None:

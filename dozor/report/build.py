@@ -10,12 +10,13 @@ from pydantic import BaseModel, Field
 from dozor.collectors.resources import HostResources
 from dozor.collectors.status import ContainerState, ContainerStatus, ServiceState
 from dozor.inventory.models import Thresholds
+from dozor.model.timetext import ts
 from dozor.outcome import HostResult
 from dozor.report.alerts import Alert, AlertCode
 from dozor.report.correlate import correlate
 from dozor.report.findings import ServiceLogSummary
 from dozor.report.models import FleetReport, HostReport, ResourceSummary, ServiceSummary
-from dozor.report.rules import log_alerts, resource_alerts, status_alerts, ts, unreachable_alert
+from dozor.report.rules import log_alerts, resource_alerts, status_alerts, unreachable_alert
 
 # Worst first: the state a multi-container service is summarised by.
 _STATE_ORDER = ["dead", "restarting", "exited", "created", "paused", "removing", "running"]

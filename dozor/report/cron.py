@@ -115,19 +115,26 @@ def compare(report: FleetReport, previous: CronState) -> tuple[ReportChanges, Cr
 
 def render(report: FleetReport, fmt: str) -> str:
     """The report in one of ``FORMATS``."""
+    from dozor.render.json_text import render_json
+    from dozor.render.report_ai import render_ai
+    from dozor.render.report_markdown import render_markdown
+    from dozor.render.report_prometheus import render_prometheus
+
     if fmt == "text":
-        return report.to_ai_prompt(max_tokens=TEXT_MAX_TOKENS) + "\n"
+        return render_ai(report, max_tokens=TEXT_MAX_TOKENS) + "\n"
     if fmt == "md":
-        return report.to_markdown()
+        return render_markdown(report)
     if fmt == "json":
-        return report.to_json() + "\n"
+        return render_json(report) + "\n"
     if fmt == "prometheus":
-        return report.to_prometheus()
+        return render_prometheus(report)
     raise ValueError(f"unknown format {fmt!r}; choose one of {', '.join(FORMATS)}")
 
 
 def notify_payload(report: FleetReport) -> dict[str, object]:
     """The JSON body POSTed to ``--notify``."""
+    from dozor.render.report_ai import render_ai
+
     ch = report.changes or ReportChanges()
     return {
         "source": "dozor",
@@ -138,7 +145,7 @@ def notify_payload(report: FleetReport) -> dict[str, object]:
         "counts": report.counts,
         "new": [c.model_dump(mode="json") for c in ch.new],
         "resolved": [c.model_dump(mode="json") for c in ch.resolved],
-        "text": report.to_ai_prompt(max_tokens=NOTIFY_MAX_TOKENS),
+        "text": render_ai(report, max_tokens=NOTIFY_MAX_TOKENS),
     }
 
 

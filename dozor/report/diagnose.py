@@ -17,7 +17,6 @@ import asyncio
 import re
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
-from typing import TYPE_CHECKING
 
 from dozor.collectors.base import CollectorError
 from dozor.collectors.logs import ERROR_REGEX, LOGS, LogResult
@@ -27,10 +26,9 @@ from dozor.report.findings import ServiceLogSummary, analyze_service_lines, dete
 from dozor.report.models import FleetReport, HostReport
 from dozor.report.rules import log_alerts, unreachable_alert
 from dozor.runner.docker import container_status, diagnosis_inputs
-from dozor.runner.fanout import HostContext
-
-if TYPE_CHECKING:
-    from dozor.fleet import Fleet
+from dozor.runner.fanout import HostContext, Progress
+from dozor.runner.protocol import FleetRunner
+from dozor.runner.questions import logs as service_logs
 
 MAX_LOG_FETCHES = 6
 LOG_FETCH_CONCURRENCY = 3
@@ -125,18 +123,19 @@ def diagnosis_operation(
 
 
 async def diagnose(
-    fleet: Fleet,
+    fleet: FleetRunner,
     host: str | None = None,
     *,
     services: Sequence[str] | None = None,
     log_lines: int = 200,
     quick: bool = False,
     max_log_fetches: int = MAX_LOG_FETCHES,
+    progress: Progress | None = None,
 ) -> FleetReport:
     """Diagnose the selected hosts (all by default): status, resources, logs of suspicious services → report."""
     op = diagnosis_operation(services=services, log_lines=log_lines, quick=quick, max_log_fetches=max_log_fetches)
     chosen = fleet.select(host)
-    result = await fleet.run(op, host, name="health" if quick else "diagnose", hosts=chosen)
+    result = await fleet.run(op, host, name="health" if quick else "diagnose", hosts=chosen, progress=progress)
     now = datetime.now(UTC)
     thresholds = {h.name: h.thresholds for h in chosen}
     reports = [build_host_report(r, thresholds[r.host], now) for r in result.hosts]
@@ -144,12 +143,13 @@ async def diagnose(
 
 
 async def analyze(
-    fleet: Fleet, service: str, host: str | None = None, *, lines: int = 1000, project: str | None = None
+    fleet: FleetRunner, service: str, host: str | None = None, *, lines: int = 1000, project: str | None = None,
+    progress: Progress | None = None,
 ) -> FleetReport:
     """Deep log analysis of one service on every selected host where it runs (all lines, not only errors)."""
     err = re.compile(ERROR_REGEX, re.IGNORECASE)
     kind = detect_service_kind("", service)
-    result = await fleet.logs(service, host, lines=lines, project=project)
+    result = await service_logs(fleet, service, host, lines=lines, project=project, progress=progress)
     now = datetime.now(UTC)
     reports: list[HostReport] = []
     for r in result.hosts:

@@ -20,6 +20,7 @@ from datetime import datetime, timedelta
 from dozor.collectors.resources import HostResources
 from dozor.collectors.status import ContainerState, ContainerStatus, HealthState, ServiceState
 from dozor.inventory.models import Thresholds
+from dozor.model.timetext import ago, ts
 from dozor.outcome import HostStatus
 from dozor.report.alerts import Alert, AlertCode, Severity
 from dozor.report.findings import LogFinding
@@ -28,25 +29,6 @@ OOM_RECENT = timedelta(hours=24)
 HOST_MEMORY_CRITICAL = 98.0
 
 _SIGNALS = {130: "SIGINT", 134: "SIGABRT", 137: "SIGKILL", 139: "SIGSEGV", 143: "SIGTERM"}
-
-
-def ts(t: datetime | None) -> str:
-    """``2026-11-27 05:13:18Z`` (UTC as docker reports it)."""
-    return t.strftime("%Y-%m-%d %H:%M:%SZ") if t else "unknown time"
-
-
-def ago(t: datetime | None, now: datetime) -> str:
-    """``3m ago``, ``2h ago``, ``4d ago``."""
-    if t is None:
-        return "at an unknown time"
-    s = max(0, int((now - t).total_seconds()))
-    if s < 120:
-        return f"{s}s ago"
-    if s < 7200:
-        return f"{s // 60}m ago"
-    if s < 172800:
-        return f"{s // 3600}h ago"
-    return f"{s // 86400}d ago"
 
 
 def _exit_text(code: int | None) -> str:

@@ -16,7 +16,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import Any, TypeVar
 
 from pydantic import BaseModel, Field
 
@@ -28,15 +28,13 @@ from dozor.collectors.logs import LOGS
 from dozor.outcome import HostResult
 from dozor.report.findings import detect_service_kind
 from dozor.runner.docker import inspect_containers
-from dozor.runner.fanout import HostContext
+from dozor.runner.fanout import HostContext, Progress
+from dozor.runner.protocol import FleetRunner
 from dozor.security.checks_containers import check_container
 from dozor.security.checks_host import check_dockerd, check_listeners, check_project_files, check_sshd, not_checked
 from dozor.security.checks_recon import check_access_log, is_web_container
 from dozor.security.findings import Finding, HostSecurity, SecurityReport, group_findings
 from dozor.transport.errors import TransportError
-
-if TYPE_CHECKING:
-    from dozor.fleet import Fleet
 
 T = TypeVar("T")
 MAX_WEB = 6
@@ -145,9 +143,11 @@ def build_report(results: list[HostResult[HostAudit]], *, selector: str | None, 
     return SecurityReport(generated_at=now, selector=selector, hosts=hosts, groups=group_findings(hosts))
 
 
-async def security(fleet: Fleet, host: str | None = None, *, logs: bool = True) -> SecurityReport:
+async def security(
+    fleet: FleetRunner, host: str | None = None, *, logs: bool = True, progress: Progress | None = None
+) -> SecurityReport:
     """Audit the selected hosts (all by default) → ``SecurityReport``."""
-    result = await fleet.run(audit_operation(logs=logs), host, name="security")
+    result = await fleet.run(audit_operation(logs=logs), host, name="security", progress=progress)
     return build_report(result.hosts, selector=host, now=datetime.now(UTC))
 
 

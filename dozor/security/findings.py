@@ -1,20 +1,21 @@
 """Security findings and reports: one ``Finding`` per problem, per host; grouped across hosts for the fleet view.
 
-Exit codes match ``dozor report`` (``dozor.report.models.ReportExit``): 0 nothing above info, 1 warnings,
-2 at least one critical finding on a host that answered (critical wins), 3 a host did not answer.
+A ``Finding`` is a :class:`dozor.model.problem.Problem` whose code is a ``Check`` (its ``action`` is the fix);
+``SecurityReport`` is the problem report of :mod:`dozor.model.report` (same counts, coverage and exit codes
+as ``dozor report``).
 """
 
 from __future__ import annotations
 
-from collections import Counter
-from datetime import datetime
+from collections.abc import Sequence
 from enum import StrEnum
+from typing import Any
 
-from pydantic import BaseModel, Field, computed_field
+from pydantic import BaseModel, Field, computed_field, model_validator
 
-from dozor.outcome import HostStatus
-from dozor.report.alerts import Severity
-from dozor.report.models import ReportExit
+from dozor.model.problem import Problem
+from dozor.model.report import HostSection, ProblemReport
+from dozor.model.severity import Severity
 
 
 class Check(StrEnum):
@@ -46,57 +47,66 @@ class Check(StrEnum):
     NOT_CHECKED = "not_checked"
 
 
-class Finding(BaseModel):
-    """One security problem on one host: what, where, why dozor says so, and the fix."""
+class Finding(Problem):
+    """One security problem on one host: what, where, why dozor says so, and the fix (``action``)."""
 
-    severity: Severity
-    check: Check
-    host: str
-    container: str | None = Field(default=None, description="Container name, for container-level findings.")
-    project: str | None = None
-    service: str | None = None
+    code: Check
     subject: str = Field(description="What exactly: a port, a mount, a setting, a file (never a secret value).")
-    title: str
-    evidence: str
-    fix: str
+    container: str | None = Field(default=None, description="Container name, for container-level findings.")
     requested_only: bool = Field(
         default=False, description="A port binding requested in HostConfig.PortBindings but not live now."
     )
-    excerpt: str | None = Field(default=None, description="Log text as evidence: UNTRUSTED, renderers fence it.")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _names(cls, data: Any) -> Any:
+        """``check=`` and ``fix=`` (the security vocabulary) are ``code`` and ``action``."""
+        if isinstance(data, dict) and ("check" in data or "fix" in data):
+            data = dict(data)
+            if "check" in data:
+                data.setdefault("code", data.pop("check"))
+            if "fix" in data:
+                data.setdefault("action", data.pop("fix"))
+        return data
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def check(self) -> Check:
+        """The check that found it (the ``code``)."""
+        return self.code
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def fix(self) -> str:
+        """How to fix it (the ``action``)."""
+        return self.action
 
     @property
     def where(self) -> str:
-        """``web1 shop/web (shop_web_1)`` or ``web1`` for host-level findings."""
-        if self.service:
-            return f"{self.host} {self.project}/{self.service}" if self.project else f"{self.host} {self.service}"
-        if self.container:
+        """``web1 shop/web`` or ``web1 shop_web_1`` (container) or ``web1`` for host-level findings."""
+        if not self.service and self.container:
             return f"{self.host} {self.container}"
-        return self.host
+        return super().where
 
     @property
     def group_key(self) -> tuple[str, str, str]:
         """The same misconfiguration on several hosts shares this key (check, severity, subject)."""
-        return (self.check.value, self.severity.value, self.subject)
+        return (self.code.value, self.severity.value, self.subject)
 
-    def sort_key(self) -> tuple[int, str, str, str]:
+    def sort_key(self) -> tuple[int, str, str, str]:  # type: ignore[override]
         """Most urgent first, then by check and place (stable output)."""
-        return (self.severity.rank, self.check.value, self.host, self.container or self.subject)
+        return (self.severity.rank, self.code.value, self.host, self.container or self.subject)
 
 
-class HostSecurity(BaseModel):
+class HostSecurity(HostSection):
     """The security review of one host."""
 
-    host: str
-    status: HostStatus
-    reason: str = ""
-    duration: float = 0.0
     containers: int = Field(default=0, description="Containers inspected.")
     findings: list[Finding] = Field(default_factory=list)
 
-    @property
-    def answered(self) -> bool:
-        """True when the host returned data."""
-        return self.status is HostStatus.OK
+    def problems(self) -> Sequence[Finding]:
+        """The host's findings."""
+        return self.findings
 
 
 class FleetGroup(BaseModel):
@@ -115,57 +125,15 @@ class FleetGroup(BaseModel):
         return f"{self.title} on {', '.join(self.hosts)}"
 
 
-class SecurityReport(BaseModel):
+class SecurityReport(ProblemReport[HostSecurity]):
     """The fleet's security review: findings per host, fleet-wide groups, exit code."""
 
-    generated_at: datetime
-    selector: str | None = None
-    hosts: list[HostSecurity] = Field(default_factory=list)
     groups: list[FleetGroup] = Field(default_factory=list)
-
-    @computed_field  # type: ignore[prop-decorator]
-    @property
-    def counts(self) -> dict[str, int]:
-        """Findings per severity (all three keys always present)."""
-        c = Counter(f.severity.value for h in self.hosts for f in h.findings)
-        return {s.value: c.get(s.value, 0) for s in Severity}
-
-    @computed_field  # type: ignore[prop-decorator]
-    @property
-    def coverage(self) -> str:
-        """``"2 of 3 hosts answered"``."""
-        return f"{sum(1 for h in self.hosts if h.answered)} of {len(self.hosts)} hosts answered"
-
-    @computed_field  # type: ignore[prop-decorator]
-    @property
-    def exit_code(self) -> int:
-        """0 nothing above info, 1 warnings, 2 critical, 3 hosts unreachable (critical wins)."""
-        found = (f.severity for h in self.hosts if h.answered for f in h.findings)
-        return ReportExit.decide(found, unreachable=any(not h.answered for h in self.hosts))
 
     @property
     def findings(self) -> list[Finding]:
         """Every host's findings, most urgent first."""
         return sorted((f for h in self.hosts for f in h.findings), key=Finding.sort_key)
-
-    def host(self, name: str) -> HostSecurity:
-        """The review of one host."""
-        for h in self.hosts:
-            if h.host == name:
-                return h
-        raise KeyError(name)
-
-    def to_json(self, indent: int | None = 2) -> str:
-        """The full report as JSON, secrets redacted."""
-        from dozor.security.redact import redact
-
-        return redact(self.model_dump_json(indent=indent))
-
-    def to_ai_prompt(self, max_tokens: int = 4000) -> str:
-        """Short ranked text for an LLM; log excerpts fenced; bounded."""
-        from dozor.security.render import render_ai
-
-        return render_ai(self, max_tokens=max_tokens)
 
 
 def group_findings(hosts: list[HostSecurity]) -> list[FleetGroup]:

@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 
 from dozor.fleet import Fleet
+from dozor.render.report_ai import estimate_tokens
 from dozor.report.alerts import AlertCode, Severity
 from dozor.report.models import FleetReport, ReportExit
-from dozor.report.render_ai import estimate_tokens
 
 pytestmark = pytest.mark.integration
 

@@ -8,7 +8,8 @@ from dozor.collectors.status import ContainerState, ContainerStatus, HealthState
 from dozor.outcome import HostStatus
 from dozor.report.alerts import Alert, AlertCode, Severity
 from dozor.report.build import build_fleet_report
-from dozor.report.models import FleetReport, HostReport, ServiceSummary
+from dozor.report.models import HostReport, ServiceSummary
+from dozor.reports import DiagnosisReport
 
 NOW = datetime(2026, 11, 27, 12, 0, 0, tzinfo=UTC)
 
@@ -63,5 +64,5 @@ def host_down(name: str) -> HostReport:
                       alerts=[unreachable_alert(name, HostStatus.UNREACHABLE, "connection refused", NOW)])
 
 
-def fleet(hosts: list[HostReport]) -> FleetReport:
-    return build_fleet_report(hosts, now=NOW)
+def fleet(hosts: list[HostReport]) -> DiagnosisReport:
+    return DiagnosisReport.of(build_fleet_report(hosts, now=NOW))

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import re
 
+from dozor.render.report_ai import estimate_tokens
 from dozor.report.alerts import AlertCode, Severity
-from dozor.report.render_ai import estimate_tokens
 from tests.unit.report_factory import NOW, alert, fleet, host_down, host_ok
 
 

@@ -31,12 +31,12 @@ from dozor.collectors.hostsec import (
 )
 from dozor.collectors.listeners import parse_listeners, parse_proc_net_tcp, split_host_port
 from dozor.collectors.logs import parse_log_line
+from dozor.render.security_text import render_ai
 from dozor.report.alerts import Severity
 from dozor.security.checks_containers import check_container, image_pinned
 from dozor.security.checks_host import check_dockerd, check_listeners, check_project_files, check_sshd
 from dozor.security.checks_recon import check_access_log
 from dozor.security.findings import Check, HostSecurity, SecurityReport, group_findings
-from dozor.security.render import render_ai
 from dozor.transport.base import CommandResult
 
 FIX = Path(__file__).resolve().parents[1] / "fixtures" / "security"

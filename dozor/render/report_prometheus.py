@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dozor.report.alerts import Severity
+from dozor.model.severity import Severity
 from dozor.report.models import FleetReport
 
 

@@ -12,18 +12,13 @@ from rich.console import Console, Group, RenderableType
 from rich.table import Table
 from rich.text import Text
 
-from dozor.report.alerts import Severity
+from dozor.model.severity import Severity
+from dozor.render.report_ai import CHARS_PER_TOKEN
+from dozor.render.sanitize import clean, clip, fence
+from dozor.render.style import SEVERITY_STYLE, plain
 from dozor.security.findings import Check, Finding, SecurityReport
-from dozor.security.redact import redact
-from dozor.security.safetext import clip, fence, strip_control
 
-CHARS_PER_TOKEN = 4
 EXCERPT_CHARS = 400
-SEVERITY_STYLE = {"critical": "bold red", "warning": "yellow", "info": "dim"}
-
-
-def _clean(text: object, limit: int = 300) -> str:
-    return clip(redact(strip_control(str(text))).replace("\n", " "), limit)
 
 
 def _ts(report: SecurityReport) -> str:
@@ -32,9 +27,9 @@ def _ts(report: SecurityReport) -> str:
 
 def _finding_lines(n: int, f: Finding) -> list[str]:
     lines = [
-        f"{n}. [{f.severity.value.upper()}] {_clean(f.where, 120)} — {_clean(f.title, 160)} ({f.check.value})",
-        f"   evidence: {_clean(f.evidence, 360)}",
-        f"   fix: {_clean(f.fix, 300)}",
+        f"{n}. [{f.severity.value.upper()}] {clean(f.where, 120)} — {clean(f.title, 160)} ({f.check.value})",
+        f"   evidence: {clean(f.evidence, 360)}",
+        f"   fix: {clean(f.fix, 300)}",
     ]
     if f.excerpt:
         block = fence(f.excerpt, source=f"{f.where} (access log)", max_chars=EXCERPT_CHARS)
@@ -43,7 +38,7 @@ def _finding_lines(n: int, f: Finding) -> list[str]:
 
 
 def _names(names: Sequence[str], limit: int = 30) -> str:
-    shown = ", ".join(_clean(x, 60) for x in names[:limit])
+    shown = ", ".join(clean(x, 60) for x in names[:limit])
     return shown + (f" (+{len(names) - limit} more)" if len(names) > limit else "")
 
 
@@ -51,17 +46,17 @@ def render_ai(report: SecurityReport, *, max_tokens: int = 4000) -> str:
     """Most urgent first, grouped across hosts, excerpts fenced, within ``max_tokens`` (characters / 4)."""
     budget = max(200, max_tokens) * CHARS_PER_TOKEN
     c = report.counts
-    scope = f"hosts {_clean(report.selector, 120)}" if report.selector else "whole fleet"
+    scope = f"hosts {clean(report.selector, 120)}" if report.selector else "whole fleet"
     head = [f"dozor security — {_ts(report)} — {scope} — {report.coverage}",
             f"Verdict: {c['critical']} critical, {c['warning']} warning, {c['info']} info (exit {report.exit_code})."]
     down = [h for h in report.hosts if not h.answered]
     if down:
         head.append(f"Did not answer ({len(down)}): " + "; ".join(
-            f"{h.host} ({h.status.value}: {_clean(h.reason, 120)})" for h in down[:20]) + " — nothing on them checked.")
+            f"{h.host} ({h.status.value}: {clean(h.reason, 120)})" for h in down[:20]) + " — nothing on them checked.")
     groups = [g for g in report.groups if g.severity is not Severity.INFO]
     if groups:
         head.append("\nSame problem on several hosts:")
-        head += [f"- [{g.severity.value.upper()}] {_clean(g.title, 160)} ({_clean(g.subject, 120)}) on "
+        head += [f"- [{g.severity.value.upper()}] {clean(g.title, 160)} ({clean(g.subject, 120)}) on "
                  f"{_names(g.hosts)}" for g in groups[:20]]
     text = "\n".join(head)
     used = len(text) + 200
@@ -82,15 +77,11 @@ def render_ai(report: SecurityReport, *, max_tokens: int = 4000) -> str:
         blocks.append(f"… {omitted} more findings omitted to stay within {max_tokens} tokens; "
                       "narrow with --host or read everything with --json.")
     if skipped:
-        line = "Not checked: " + "; ".join(f"{f.host}: {_clean(f.subject, 80)} ({_clean(f.evidence, 120)})"
+        line = "Not checked: " + "; ".join(f"{f.host}: {clean(f.subject, 80)} ({clean(f.evidence, 120)})"
                                            for f in skipped[:15])
         blocks.append(clip(line, max(200, budget - used - 40)))
     out = "\n".join([text, *blocks])
     return out if len(out) <= budget else out[: budget - 40].rstrip() + "\n… (cut to the size cap)"
-
-
-def _t(text: object, limit: int = 200, style: str = "") -> Text:
-    return Text(_clean(text, limit), style=style)
 
 
 def render_terminal(report: SecurityReport) -> RenderableType:
@@ -104,18 +95,18 @@ def render_terminal(report: SecurityReport) -> RenderableType:
     parts: list[RenderableType] = [head]
     for h in report.hosts:
         if not h.answered:
-            parts.append(_t(f"{h.host}: {h.status.value} — {h.reason}", 300, "red"))
+            parts.append(plain(f"{h.host}: {h.status.value} — {h.reason}", 300, "red"))
     if report.findings:
         t = Table(box=None, pad_edge=False, header_style="dim")
         for col in ("sev", "where", "problem", "evidence", "fix"):
             t.add_column(col, overflow="fold")
         for f in report.findings:
-            t.add_row(Text(f.severity.value, style=SEVERITY_STYLE[f.severity.value]), _t(f.where, 60),
-                      _t(f.title, 80), _t(f.evidence + (f" | {f.excerpt}" if f.excerpt else ""), 320),
-                      _t(f.fix, 160))
+            t.add_row(Text(f.severity.value, style=SEVERITY_STYLE[f.severity.value]), plain(f.where, 60),
+                      plain(f.title, 80), plain(f.evidence + (f" | {f.excerpt}" if f.excerpt else ""), 320),
+                      plain(f.fix, 160))
         parts.append(t)
     for g in report.groups:
-        parts.append(_t(f"↔ {g.line}", 300, "cyan"))
+        parts.append(plain(f"↔ {g.line}", 300, "cyan"))
     return Group(*parts)
 
 

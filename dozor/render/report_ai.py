@@ -13,12 +13,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from dozor.report.alerts import Alert, AlertCode, Severity
+from dozor.model.severity import Severity
+from dozor.model.timetext import ts
+from dozor.render.sanitize import clean, fence
+from dozor.report.alerts import Alert, AlertCode
 from dozor.report.correlate import group_key
 from dozor.report.models import AlertChange, FleetReport
-from dozor.report.rules import ts
-from dozor.security.redact import redact
-from dozor.security.safetext import clip, fence, strip_control
 
 CHARS_PER_TOKEN = 4
 EXCERPT_CHARS = 240
@@ -30,10 +30,6 @@ MAX_CHANGES = 10
 def estimate_tokens(text: str) -> int:
     """Token estimate used for the cap: characters / 4, rounded up."""
     return -(-len(text) // CHARS_PER_TOKEN)
-
-
-def _clean(text: str, limit: int = 300) -> str:
-    return clip(redact(strip_control(text)).replace("\n", " "), limit)
 
 
 def _names(names: Sequence[str]) -> str:
@@ -48,7 +44,7 @@ def _seen(a: Alert) -> str:
 def _excerpt(a: Alert) -> list[str]:
     if not a.excerpt:
         return []
-    block = fence(redact(a.excerpt), source=f"{a.where} ({'healthcheck' if a.code.value == 'unhealthy' else 'log'})",
+    block = fence(a.excerpt, source=f"{a.where} ({'healthcheck' if a.code.value == 'unhealthy' else 'log'})",
                   max_chars=EXCERPT_CHARS)
     return ["   " + line for line in block.splitlines()]
 
@@ -58,18 +54,18 @@ def _block(n: int, group: list[Alert]) -> str:
     sev = a.severity.value.upper()
     if len(group) == 1:
         lines = [
-            f"{n}. [{sev}] {_clean(a.where, 120)} — {_clean(a.title, 160)} ({_seen(a)})",
-            f"   evidence: {_clean(a.evidence, 360)}",
-            f"   action: {_clean(a.action, 300)}",
+            f"{n}. [{sev}] {clean(a.where, 120)} — {clean(a.title, 160)} ({_seen(a)})",
+            f"   evidence: {clean(a.evidence, 360)}",
+            f"   action: {clean(a.action, 300)}",
             *_excerpt(a),
         ]
         return "\n".join(lines)
     hosts = sorted({x.host for x in group})
     what = a.subject if a.code.value == "log_pattern" else (a.service or a.code.value)
-    lines = [f"{n}. [{sev}] the same {a.code.value} ({_clean(what or '', 80)}) on {len(hosts)} hosts — "
-             f"{_clean(a.title, 160)}"]
-    lines += [f"   - {_clean(x.where, 120)}: {_seen(x)}; {_clean(x.evidence, 200)}" for x in group]
-    lines.append(f"   action: {_clean(a.action, 300)}")
+    lines = [f"{n}. [{sev}] the same {a.code.value} ({clean(what or '', 80)}) on {len(hosts)} hosts — "
+             f"{clean(a.title, 160)}"]
+    lines += [f"   - {clean(x.where, 120)}: {_seen(x)}; {clean(x.evidence, 200)}" for x in group]
+    lines.append(f"   action: {clean(a.action, 300)}")
     lines += _excerpt(a)
     return "\n".join(lines)
 
@@ -106,7 +102,7 @@ def _groups(alerts: list[Alert]) -> list[list[Alert]]:
 
 def _change_line(c: AlertChange) -> str:
     where = f"{c.host} {c.project}/{c.service}" if c.service else c.host
-    return f"  - [{c.severity.value}] {_clean(where, 120)} — {_clean(c.title, 140)}"
+    return f"  - [{c.severity.value}] {clean(where, 120)} — {clean(c.title, 140)}"
 
 
 def _changes(report: FleetReport) -> list[str]:
@@ -146,7 +142,7 @@ def render_ai(report: FleetReport, *, max_tokens: int = 4000) -> str:
     healthy = [h.host for h in report.healthy_hosts]
     if healthy and report.needs_attention:
         tail.append(f"No problems on {len(healthy)} hosts: {_names(healthy)}.")
-    unread = [f"{h.host} {lg.project}/{lg.service} ({_clean(lg.error, 100)})"
+    unread = [f"{h.host} {lg.project}/{lg.service} ({clean(lg.error, 100)})"
               for h in report.hosts for lg in h.logs if lg.error]
     if unread:
         tail.append(f"Logs not analysed ({len(unread)}): " + "; ".join(unread[:5])

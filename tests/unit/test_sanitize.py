@@ -6,7 +6,8 @@ import re
 
 import pytest
 
-from dozor.security import REDACTED, clip, fence, strip_control
+from dozor.render.sanitize import clip, fence, strip_control
+from dozor.security import REDACTED
 
 
 @pytest.mark.parametrize(

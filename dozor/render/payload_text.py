@@ -2,24 +2,17 @@
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 from dozor.collectors.status import ContainerStatus, ServiceState
-from dozor.fleet import HostContainers, ServiceLogs
-from dozor.mcp.shape import fence
 from dozor.outcome import HostResult
+from dozor.render.sanitize import fence
+from dozor.render.sanitize import inline_name as name
 from dozor.runner.fleet_result import FleetResult
+from dozor.runner.questions import HostContainers, ServiceLogs
 
-_UNSAFE = re.compile(r"[^\w.@:/+-]")
-
-
-def name(value: str | None, limit: int = 64) -> str:
-    """A host-supplied name (container, service, project) made inert for inline use."""
-    if not value:
-        return "-"
-    clean = _UNSAFE.sub("?", value)
-    return clean if len(clean) <= limit else clean[: limit - 1] + "…"
+LOG_TEXT_CHARS = 6_000
+"""Most characters of log text one host contributes to an AI answer."""
 
 
 def header(result: FleetResult[Any], what: str) -> str:
@@ -101,5 +94,5 @@ def logs_text(result: FleetResult[ServiceLogs], service: str) -> str:
                 (ln.timestamp.isoformat(timespec="seconds") + " " if ln.timestamp else "") + ln.text
                 for ln in logs.lines
             )
-            lines.append(fence(body, source=f"{h.host}/{name(service)} container logs"))
+            lines.append(fence(body, source=f"{h.host}/{name(service)} container logs", max_chars=LOG_TEXT_CHARS))
     return "\n".join(lines)

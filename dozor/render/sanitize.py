@@ -1,4 +1,8 @@
-"""Make untrusted text (logs, command output, container names) safe to show and to hand to an LLM.
+"""The one sanitiser: untrusted text (logs, command output, container names) made safe to show and to hand to an LLM.
+
+Every renderer cleans host text through this module: ``clean`` for a one-line value (control
+characters stripped, secrets redacted, clipped), ``fence`` for a block of data handed to an LLM,
+``inline_name`` for a name shown inline in AI text.
 
 ``strip_control`` removes what a terminal would act on or a reader cannot see: ANSI CSI/OSC/DCS
 sequences (OSC 8 hyperlinks included, BEL or ST terminated), other escapes, C0/C1 controls except
@@ -97,3 +101,21 @@ def fence(text: str, *, source: str, max_chars: int) -> str:
     if body and not body.endswith("\n"):
         body += "\n"
     return header + body + end
+
+
+def clean(text: object, limit: int = 300) -> str:
+    """A host-supplied value on one line: control characters stripped, secrets redacted, clipped to ``limit``."""
+    return clip(redact(strip_control(str(text))).replace("\n", " "), limit)
+
+
+_UNSAFE_NAME = re.compile(r"[^\w.@:/+-]")
+
+
+def inline_name(value: str | None, limit: int = 64) -> str:
+    """A host-supplied name (container, service, project) made inert for inline use in AI text."""
+    if not value:
+        return "-"
+    return clip(_UNSAFE_NAME.sub("?", value), limit)
+
+
+__all__ = ["clean", "clip", "fence", "inline_name", "strip_control"]

@@ -6,17 +6,8 @@ from rich.console import Console, Group, RenderableType
 from rich.table import Table
 from rich.text import Text
 
+from dozor.render.style import SEVERITY_STYLE, plain, ts
 from dozor.report.models import FleetReport
-from dozor.report.rules import ts
-from dozor.security.redact import redact
-from dozor.security.safetext import clip, strip_control
-
-SEVERITY_STYLE = {"critical": "bold red", "warning": "yellow", "info": "dim"}
-
-
-def _t(text: object, limit: int = 200, style: str = "") -> Text:
-    """Untrusted text as plain rich Text (no markup), cleaned and redacted."""
-    return Text(clip(redact(strip_control(str(text))).replace("\n", " "), limit), style=style)
 
 
 def render_terminal(report: FleetReport) -> RenderableType:
@@ -36,18 +27,18 @@ def render_terminal(report: FleetReport) -> RenderableType:
             for x in items:
                 where = f"{x.host} {x.project}/{x.service}" if x.service else x.host
                 line = Text(f"{label:9}", style=style)
-                line.append_text(_t(f"{x.severity.value} {where} — {x.title}"))
+                line.append_text(plain(f"{x.severity.value} {where} — {x.title}"))
                 parts.append(line)
     if report.alerts:
         t = Table(box=None, pad_edge=False, header_style="dim")
         for col in ("sev", "where", "problem", "evidence", "last seen"):
             t.add_column(col, overflow="fold")
         for a in report.alerts:
-            t.add_row(Text(a.severity.value, style=SEVERITY_STYLE[a.severity.value]), _t(a.where, 60),
-                      _t(a.title, 80), _t(a.evidence, 320), Text(ts(a.last_seen) if a.last_seen else "-"))
+            t.add_row(Text(a.severity.value, style=SEVERITY_STYLE[a.severity.value]), plain(a.where, 60),
+                      plain(a.title, 80), plain(a.evidence, 320), Text(ts(a.last_seen) if a.last_seen else "-"))
         parts.append(t)
     for x in report.correlations:
-        parts.append(_t(f"↔ {x.title}: {', '.join(x.hosts)}", 300, "cyan"))
+        parts.append(plain(f"↔ {x.title}: {', '.join(x.hosts)}", 300, "cyan"))
     healthy = [h.host for h in report.healthy_hosts]
     if healthy:
         parts.append(Text(f"no problems: {', '.join(healthy)}", style="green"))

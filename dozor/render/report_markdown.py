@@ -2,18 +2,16 @@
 
 from __future__ import annotations
 
+from dozor.model.timetext import ts
+from dozor.render.sanitize import clean
 from dozor.report.models import AlertChange, FleetReport
-from dozor.report.rules import ts
-from dozor.security.redact import redact
-from dozor.security.safetext import clip, strip_control
 
 MAX_ROWS = 200
 
 
 def _cell(text: object, limit: int = 200) -> str:
     """Table-safe: control characters stripped, secrets redacted, pipes escaped, one line."""
-    s = clip(redact(strip_control(str(text))).replace("\n", " "), limit)
-    return s.replace("|", "\\|").replace("`", "'")
+    return clean(text, limit).replace("|", "\\|").replace("`", "'")
 
 
 def _change(c: AlertChange) -> str:
