@@ -16,10 +16,11 @@ import typer
 from dozor.cli.context import Exit, Options, fail, options, run_fleet
 
 if TYPE_CHECKING:  # imported lazily: pydantic report models cost ~0.2 s, and `dozor --help` must stay fast
-    from dozor.reports import DiagnosisReport
+    from dozor.reports import DiagnosisReport, SecurityReview
 
 
-def _show(opts: Options, report: DiagnosisReport, ai: bool) -> None:
+def show_report(opts: Options, report: DiagnosisReport | SecurityReview, ai: bool) -> None:
+    """JSON with ``--json``, the AI text with ``--ai`` or when piped, else rich tables; exit with the report's code."""
     if opts.json:
         typer.echo(report.to_json())
     elif ai or not sys.stdout.isatty():
@@ -45,14 +46,14 @@ def diagnose(
             opts.host, services=services or None, log_lines=lines, progress=p,
         ), label="diagnose"
     )
-    _show(opts, report, ai)
+    show_report(opts, report, ai)
 
 
 def health(ctx: typer.Context, ai: AiOption = False) -> None:
     """Quick check: container state and health only (no resources, no logs)."""
     opts = options(ctx)
     report = run_fleet(opts, lambda f, p: f.health(opts.host, progress=p), label="health")
-    _show(opts, report, ai)
+    show_report(opts, report, ai)
 
 
 def analyze(
@@ -96,7 +97,7 @@ def analyze(
                         _t(f.meaning, 120),
                     )
         Console().print(t)
-    _show(opts, report, ai)
+    show_report(opts, report, ai)
 
 
 def report(

@@ -7,13 +7,13 @@ Output: a rich table on a terminal; the bounded AI text when piped or with ``--a
 
 from __future__ import annotations
 
-import sys
 from dataclasses import replace
 from typing import Annotated
 
 import typer
 
 from dozor.cli.context import options, run_fleet
+from dozor.cli.diagnosis import show_report
 
 
 def security(
@@ -30,13 +30,7 @@ def security(
     if host is not None or json:
         opts = replace(opts, host=host if host is not None else opts.host, json=opts.json or json)
     report = run_fleet(opts, lambda f, p: f.security(opts.host, logs=not no_logs, progress=p), label="security")
-    if opts.json:
-        typer.echo(report.to_json())
-    elif ai or not sys.stdout.isatty():
-        typer.echo(report.to_ai_prompt())
-    else:
-        report.print()
-    raise typer.Exit(report.exit_code)
+    show_report(opts, report, ai)
 
 
 __all__ = ["security"]

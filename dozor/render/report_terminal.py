@@ -3,23 +3,20 @@
 from __future__ import annotations
 
 from rich.console import Console, Group, RenderableType
-from rich.table import Table
 from rich.text import Text
 
-from dozor.render.style import SEVERITY_STYLE, plain, ts
+from dozor.render.style import counts_line, plain, problem_table, ts
 from dozor.report.models import FleetReport
 
 
 def render_terminal(report: FleetReport) -> RenderableType:
     """A rich renderable for the whole report."""
-    c = report.counts
     head = Text()
     if report.needs_attention:
         head.append("NEEDS ATTENTION", style="bold red")
     else:
         head.append("healthy", style="bold green")
-    head.append(f"  {report.coverage} · {c['critical']} critical, {c['warning']} warning, {c['info']} info · "
-                f"{ts(report.generated_at)}", style="dim")
+    head.append(f"  {counts_line(report)} · {ts(report.generated_at)}", style="dim")
     parts: list[RenderableType] = [head]
     ch = report.changes
     if ch is not None and (ch.new or ch.resolved):
@@ -30,13 +27,8 @@ def render_terminal(report: FleetReport) -> RenderableType:
                 line.append_text(plain(f"{x.severity.value} {where} — {x.title}"))
                 parts.append(line)
     if report.alerts:
-        t = Table(box=None, pad_edge=False, header_style="dim")
-        for col in ("sev", "where", "problem", "evidence", "last seen"):
-            t.add_column(col, overflow="fold")
-        for a in report.alerts:
-            t.add_row(Text(a.severity.value, style=SEVERITY_STYLE[a.severity.value]), plain(a.where, 60),
-                      plain(a.title, 80), plain(a.evidence, 320), Text(ts(a.last_seen) if a.last_seen else "-"))
-        parts.append(t)
+        parts.append(problem_table(report.alerts, "last seen", lambda a: Text(ts(a.last_seen) if a.last_seen else "-"),
+                                   lambda a: a.evidence))
     for x in report.correlations:
         parts.append(plain(f"↔ {x.title}: {', '.join(x.hosts)}", 300, "cyan"))
     healthy = [h.host for h in report.healthy_hosts]

@@ -9,13 +9,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from rich.console import Console, Group, RenderableType
-from rich.table import Table
 from rich.text import Text
 
 from dozor.model.severity import Severity
 from dozor.render.report_ai import CHARS_PER_TOKEN
 from dozor.render.sanitize import clean, clip, fence
-from dozor.render.style import SEVERITY_STYLE, plain
+from dozor.render.style import counts_line, plain, problem_table
 from dozor.security.findings import Check, Finding, SecurityReport
 
 EXCERPT_CHARS = 400
@@ -90,21 +89,14 @@ def render_terminal(report: SecurityReport) -> RenderableType:
     head = Text()
     head.append("CRITICAL" if c["critical"] else "WARNINGS" if c["warning"] else "ok",
                 style="bold red" if c["critical"] else "yellow" if c["warning"] else "bold green")
-    head.append(f"  {report.coverage} · {c['critical']} critical, {c['warning']} warning, {c['info']} info · "
-                f"{_ts(report)}", style="dim")
+    head.append(f"  {counts_line(report)} · {_ts(report)}", style="dim")
     parts: list[RenderableType] = [head]
     for h in report.hosts:
         if not h.answered:
             parts.append(plain(f"{h.host}: {h.status.value} — {h.reason}", 300, "red"))
     if report.findings:
-        t = Table(box=None, pad_edge=False, header_style="dim")
-        for col in ("sev", "where", "problem", "evidence", "fix"):
-            t.add_column(col, overflow="fold")
-        for f in report.findings:
-            t.add_row(Text(f.severity.value, style=SEVERITY_STYLE[f.severity.value]), plain(f.where, 60),
-                      plain(f.title, 80), plain(f.evidence + (f" | {f.excerpt}" if f.excerpt else ""), 320),
-                      plain(f.fix, 160))
-        parts.append(t)
+        parts.append(problem_table(report.findings, "fix", lambda f: plain(f.action, 160),
+                                   lambda f: f.evidence + (f" | {f.excerpt}" if f.excerpt else "")))
     for g in report.groups:
         parts.append(plain(f"↔ {g.line}", 300, "cyan"))
     return Group(*parts)

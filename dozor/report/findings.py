@@ -8,9 +8,14 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING
 
 from pydantic import BaseModel, Field
+
+from dozor.model.severity import Severity
+
+if TYPE_CHECKING:
+    from dozor.analysis.analyzer import Finding
 
 
 class LogFinding(BaseModel):
@@ -19,7 +24,7 @@ class LogFinding(BaseModel):
     pattern: str = Field(description="Pattern id, e.g. postgres.auth_failed.")
     kind: str | None = None
     category: str | None = None
-    severity: str = Field(description="critical, warning or info (the pattern's).")
+    severity: Severity = Field(description="critical, warning or info (the pattern's).")
     meaning: str = ""
     action: str = ""
     count: int = 1
@@ -43,40 +48,12 @@ class ServiceLogSummary(BaseModel):
     error: str | None = Field(default=None, description="Why the logs could not be read, if they could not.")
 
 
-def _get(obj: Any, name: str, default: Any = None) -> Any:
-    return obj.get(name, default) if isinstance(obj, dict) else getattr(obj, name, default)
-
-
-def finding_from(obj: Any) -> LogFinding:
-    """Convert one ``dozor.analysis`` finding (model, dataclass or dict) into a ``LogFinding``."""
-    pattern = _get(obj, "pattern")
-    pid = _get(obj, "pattern_id") or (pattern if isinstance(pattern, str) else _get(pattern, "id")) or "unknown"
-    sev = _get(obj, "severity") or (_get(pattern, "severity") if pattern is not None else None) or "info"
+def finding_from(f: Finding) -> LogFinding:
+    """The one conversion of a log-analysis finding into the report's ``LogFinding``."""
     return LogFinding(
-        pattern=str(pid),
-        kind=_get(obj, "kind") or _get(pattern, "kind"),
-        category=_get(obj, "category") or _get(pattern, "category"),
-        severity=str(sev),
-        meaning=_get(obj, "meaning") or _get(pattern, "meaning") or "",
-        action=_get(obj, "action") or _get(pattern, "action") or "",
-        count=int(_get(obj, "count", 1) or 1),
-        first_seen=_get(obj, "first_seen"),
-        last_seen=_get(obj, "last_seen"),
-        example=_get(obj, "example"),
+        pattern=f.pattern_id, kind=f.kind, category=f.category, severity=f.severity, meaning=f.meaning,
+        action=f.action, count=f.count, first_seen=f.first_seen, last_seen=f.last_seen, example=f.example,
     )
-
-
-def _scanner_count(analysis: Any) -> int:
-    scan = _get(analysis, "scanners") or _get(analysis, "scanner")
-    if scan is None:
-        return 0
-    if isinstance(scan, int):
-        return scan
-    for name in ("requests", "total", "count"):
-        v = _get(scan, name)
-        if isinstance(v, int):
-            return v
-    return 0
 
 
 def analyze_service_lines(
@@ -86,7 +63,7 @@ def analyze_service_lines(
     from dozor.analysis import analyze_lines
 
     analysis = analyze_lines(list(lines), kind=kind)
-    return [finding_from(f) for f in _get(analysis, "findings") or []], _scanner_count(analysis)
+    return [finding_from(f) for f in analysis.findings], analysis.scanners.requests
 
 
 def detect_service_kind(image: str, service: str) -> str | None:

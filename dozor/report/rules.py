@@ -256,10 +256,10 @@ def log_alerts(
     """One ``log_pattern`` alert per critical/warning finding, plus ``error_burst`` when error lines pile up."""
     out: list[Alert] = []
     for f in findings:
-        if f.severity not in ("critical", "warning"):
+        if f.severity is Severity.INFO:
             continue
         out.append(Alert(
-            severity=Severity(f.severity), code=AlertCode.LOG_PATTERN, host=host, project=project,
+            severity=f.severity, code=AlertCode.LOG_PATTERN, host=host, project=project,
             service=service, subject=f.pattern, count=f.count,
             title=f"{f.meaning.rstrip('.')}" if f.meaning else f.pattern,
             evidence=f"{f.count}× {f.pattern} in the logs, first {ts(f.first_seen)}, last {ts(f.last_seen)}",

@@ -6,6 +6,7 @@ from typing import Generic, TypeVar
 
 from pydantic import BaseModel, Field
 
+from dozor.model.report import coverage_text
 from dozor.outcome import HostResult, HostStatus
 
 T = TypeVar("T")
@@ -32,7 +33,7 @@ class FleetResult(BaseModel, Generic[T]):
     @property
     def coverage(self) -> str:
         """``"3 of 5 hosts answered"``."""
-        return f"{len(self.answered)} of {len(self.hosts)} hosts answered"
+        return coverage_text(len(self.answered), len(self.hosts))
 
     def get(self, host: str) -> HostResult[T]:
         """The result for one host name."""
