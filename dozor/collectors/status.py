@@ -9,6 +9,7 @@ for v1 (``proj_svc_1``) and v2 (``proj-svc-1``) container names alike.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Sequence
 from datetime import datetime
 from enum import StrEnum
@@ -24,6 +25,11 @@ LABEL_PROJECT = "com.docker.compose.project"
 LABEL_SERVICE = "com.docker.compose.service"
 LABEL_NUMBER = "com.docker.compose.container-number"
 LABEL_ONEOFF = "com.docker.compose.oneoff"
+LABEL_DEPENDS_ON = "com.docker.compose.depends_on"
+# Environment values that name another host: a URL's host, or the value of a *_HOST/*_ADDR-style variable.
+_URL_HOST = re.compile(r"^[a-z][a-z0-9+.-]*://(?:[^@/\s]*@)?([A-Za-z0-9][A-Za-z0-9_.-]*)", re.IGNORECASE)
+_HOST_KEY = re.compile(r"(?:^|_)(?:HOST|HOSTNAME|ADDR|ADDRESS|SERVER|ENDPOINT|UPSTREAM)S?$", re.IGNORECASE)
+_HOST_VALUE = re.compile(r"^([A-Za-z][A-Za-z0-9_.-]*)(?::\d+)?$")
 
 HEALTH_OUTPUT_LIMIT = 500
 
@@ -96,6 +102,13 @@ class ContainerStatus(BaseModel):
     mem_limit: int | None = Field(default=None, description="Memory limit in bytes; None when unlimited.")
     network_mode: str | None = None
     privileged: bool = False
+    depends_on: list[str] = Field(
+        default_factory=list, description="Services this one depends on (compose's depends_on label, v2)."
+    )
+    peers: list[str] = Field(
+        default_factory=list,
+        description="Host names the container's environment points at (URL hosts, *_HOST values); never values.",
+    )
 
 
 class ServiceState(BaseModel):
@@ -221,9 +234,29 @@ def container_from_inspect(c: dict[str, Any]) -> ContainerStatus:
             mem_limit=int(host.get("Memory") or 0) or None,
             network_mode=host.get("NetworkMode") or None,
             privileged=bool(host.get("Privileged")),
+            depends_on=parse_depends_on(labels.get(LABEL_DEPENDS_ON, "")),
+            peers=env_peers(config.get("Env") or []),
         )
     except (KeyError, TypeError, ValueError) as exc:
         raise CollectorError(f"unexpected docker inspect shape: {exc!r}") from exc
+
+
+def parse_depends_on(label: str) -> list[str]:
+    """``db:service_started:false,cache:service_healthy`` → ``["db", "cache"]``."""
+    return [part.split(":", 1)[0].strip() for part in label.split(",") if part.split(":", 1)[0].strip()]
+
+
+def env_peers(env: list[str]) -> list[str]:
+    """Host names that ``KEY=value`` environment entries point at; the values themselves are not kept."""
+    found: list[str] = []
+    for entry in env:
+        key, _, value = entry.partition("=")
+        m = _URL_HOST.match(value.strip())
+        if m is None and _HOST_KEY.search(key):
+            m = _HOST_VALUE.match(value.strip())
+        if m is not None and m.group(1).lower() not in found:
+            found.append(m.group(1).lower())
+    return found
 
 
 def inspect_objects(result: CommandResult) -> list[dict[str, Any]]:

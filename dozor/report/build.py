@@ -15,6 +15,7 @@ from dozor.outcome import HostResult
 from dozor.report.alerts import Alert, AlertCode
 from dozor.report.correlate import correlate
 from dozor.report.findings import ServiceLogSummary
+from dozor.report.incidents import fleet_incidents, host_incidents, service_links
 from dozor.report.models import FleetReport, HostReport, ResourceSummary, ServiceSummary
 from dozor.report.rules import log_alerts, resource_alerts, status_alerts, unreachable_alert
 
@@ -77,11 +78,14 @@ def build_host_report(result: HostResult[HostDiagnosis], thresholds: Thresholds,
             result.host, lg.project, lg.service, lg.findings, thresholds,
             error_lines=lg.error_lines, scanned_lines=lg.scanned_lines, first=lg.first_seen, last=lg.last_seen,
         )
-    alerts = with_log_evidence(alerts, d.logs)
+    alerts = _merge(with_log_evidence(alerts, d.logs))
+    kinds = {(s.project, s.service): kind for s in d.services if s.service
+             and (kind := d.kinds.get(f"{s.project}/{s.service}"))}
     return HostReport(
         host=result.host, status=result.status, duration=result.duration, collected_at=d.collected_at,
         services=[summarize_service(s, d.kinds.get(f"{s.project}/{s.service}")) for s in d.services],
-        alerts=_merge(alerts), logs=d.logs, resources=summarize_resources(d.resources, d.resources_error),
+        alerts=alerts, logs=d.logs, resources=summarize_resources(d.resources, d.resources_error),
+        links=service_links(result.host, alerts, d.containers, kinds),
     )
 
 
@@ -102,16 +106,13 @@ def with_log_evidence(alerts: list[Alert], logs: Sequence[ServiceLogSummary]) ->
             continue
         done.add((a.project, a.service))
         known = [f for f in lg.findings if f.pattern != "unclassified"] or lg.findings
-        top = sorted(known, key=lambda f: (_SEV.get(f.severity, 3), -f.count))[:MAX_EVIDENCE_FINDINGS]
+        top = sorted(known, key=lambda f: (f.severity.rank, -f.count))[:MAX_EVIDENCE_FINDINGS]
         said = ", ".join(f"{f.count}× {f.pattern} (last {ts(f.last_seen)})" for f in top)
         out.append(a.model_copy(update={
             "evidence": f"{a.evidence}; logs: {said}",
             "excerpt": a.excerpt or top[0].example,
         }))
     return out
-
-
-_SEV = {"critical": 0, "warning": 1, "info": 2}
 
 
 def _merge(alerts: Sequence[Alert]) -> list[Alert]:
@@ -127,8 +128,9 @@ def build_fleet_report(
     hosts: Sequence[HostReport], *, now: datetime, selector: str | None = None, mode: str = "diagnose"
 ) -> FleetReport:
     """Merge host reports, correlating the same problem across hosts."""
+    per_host = [i for h in hosts for i in host_incidents(h.host, h.alerts, h.links)]
     return FleetReport(
-        generated_at=now, selector=selector, mode=mode, hosts=list(hosts),
+        generated_at=now, selector=selector, mode=mode, hosts=list(hosts), incidents=fleet_incidents(per_host),
         correlations=correlate(a for h in hosts for a in h.alerts),
     )
 

@@ -11,6 +11,7 @@ from datetime import datetime
 
 from pydantic import BaseModel, Field, computed_field
 
+from dozor.model.incident import Incident, ServiceLink
 from dozor.model.problem import rank
 from dozor.model.report import HostSection, ProblemReport, ReportExit
 from dozor.model.severity import Severity
@@ -52,6 +53,9 @@ class HostReport(HostSection):
     alerts: list[Alert] = Field(default_factory=list)
     logs: list[ServiceLogSummary] = Field(default_factory=list)
     resources: ResourceSummary | None = None
+    links: list[ServiceLink] = Field(
+        default_factory=list, description="Dependencies between this host's services that its data showed."
+    )
 
     def problems(self) -> Sequence[Alert]:
         """The host's alerts."""
@@ -96,6 +100,9 @@ class FleetReport(ProblemReport[HostReport]):
     """The merged answer for the selected hosts: ranked alerts, correlations, coverage, exit code."""
 
     mode: str = Field(default="diagnose", description="diagnose, health or analyze.")
+    incidents: list[Incident] = Field(
+        default_factory=list, description="The alerts grouped by cause: root cause first, most urgent first."
+    )
     correlations: list[Correlation] = Field(default_factory=list)
     changes: ReportChanges | None = Field(default=None, description="Set by `dozor report` (cron).")
 

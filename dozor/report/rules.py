@@ -17,6 +17,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
 
+from dozor.analysis.analyzer import UNCLASSIFIED
 from dozor.collectors.resources import HostResources
 from dozor.collectors.status import ContainerState, ContainerStatus, HealthState, ServiceState
 from dozor.inventory.models import Thresholds
@@ -253,7 +254,8 @@ def log_alerts(
     first: datetime | None = None,
     last: datetime | None = None,
 ) -> list[Alert]:
-    """One ``log_pattern`` alert per critical/warning finding, plus ``error_burst`` when error lines pile up."""
+    """One ``log_pattern`` alert per critical/warning finding, plus ``error_burst`` when error lines that no
+    pattern explains pile up (lines a pattern explains are already named by its own alert)."""
     out: list[Alert] = []
     for f in findings:
         if f.severity is Severity.INFO:
@@ -266,13 +268,14 @@ def log_alerts(
             action=f.action or "Read the service's logs around the last occurrence.",
             first_seen=f.first_seen, last_seen=f.last_seen, excerpt=f.example,
         ))
-    if error_lines is not None and error_lines >= thresholds.error_burst:
+    unexplained = sum(f.count for f in findings if f.pattern == UNCLASSIFIED)
+    if error_lines is not None and unexplained >= thresholds.error_burst:
         of = f" of the last {scanned_lines} lines" if scanned_lines else ""
         out.append(Alert(
             severity=Severity.WARNING, code=AlertCode.ERROR_BURST, host=host, project=project, service=service,
-            count=error_lines, title=f"{service} logs {error_lines} error lines",
-            evidence=f"{error_lines} error lines{of}, from {ts(first)} to {ts(last)}; threshold "
-            f"{thresholds.error_burst}",
+            count=unexplained, title=f"{service} logs {unexplained} error lines no known pattern explains",
+            evidence=f"{unexplained} unexplained of {error_lines} error lines{of}, from {ts(first)} to {ts(last)}; "
+            f"threshold {thresholds.error_burst}",
             action="Read them: dozor analyze SERVICE (clustered) or dozor logs SERVICE -e.",
             first_seen=first, last_seen=last,
         ))

@@ -120,10 +120,17 @@ def test_log_alerts_patterns_and_burst():
                    count=4, first_seen=NOW - timedelta(minutes=9), last_seen=NOW, example='FATAL:  password …'),
         LogFinding(pattern="general.info", severity="info", count=100),
     ]
+    # every error line is explained by a pattern: its own alert names them, no generic burst on top
     got = log_alerts("db1", "data", "db", findings, TH, error_lines=25, scanned_lines=200, last=NOW)
+    assert [(a.code, a.subject, a.count) for a in got] == [(AlertCode.LOG_PATTERN, "postgres.auth_failed", 4)]
+    # error lines no pattern explains still make a burst, counted as such
+    other = LogFinding(pattern="unclassified", severity="info", count=21, last_seen=NOW, example="boom at step 3")
+    got = log_alerts("db1", "data", "db", [*findings, other], TH, error_lines=25, scanned_lines=200, last=NOW)
     assert [(a.code, a.subject, a.count) for a in got] == [
-        (AlertCode.LOG_PATTERN, "postgres.auth_failed", 4), (AlertCode.ERROR_BURST, None, 25)]
-    assert log_alerts("db1", "data", "db", [], TH, error_lines=19) == []
+        (AlertCode.LOG_PATTERN, "postgres.auth_failed", 4), (AlertCode.ERROR_BURST, None, 21)]
+    assert "21 unexplained of 25 error lines" in got[1].evidence
+    near = other.model_copy(update={"count": TH.error_burst - 1})
+    assert log_alerts("db1", "data", "db", [near], TH, error_lines=40) == []
 
 
 def test_unreachable_alert():
