@@ -158,7 +158,7 @@ async def docker_disk_usage(ctx: HostContext) -> DockerDiskUsage:
     """``docker system df`` plus the data root: ``/system/df`` and ``/info`` through the engine, else the CLI."""
 
     async def api(engine: EngineClient) -> DockerDiskUsage:
-        df, info = await asyncio.gather(engine.get_json(SYSTEM_DF_TARGET), engine.get_json(INFO_TARGET))
+        df, info = await engine.get_json_many(SYSTEM_DF_TARGET, INFO_TARGET)
         return parse_system_df(df, info)
 
     return await _answer(ctx, api, lambda: ctx.collect(DOCKER_DF))
