@@ -12,6 +12,7 @@ from dozor.collectors.logs import (
     parse_logs,
     validate_regex,
 )
+from dozor.collectors.registry import DuplicateCollector, all_collectors
 from dozor.collectors.resources import (
     RESOURCES,
     ContainerResources,
@@ -38,8 +39,13 @@ from dozor.collectors.status import (
     uptime_seconds,
 )
 
-COLLECTORS: dict[str, Collector] = {c.name: c for c in (STATUS, RESOURCES, LOGS, COMPOSE_DETECT)}
-"""Every collector by name."""
+
+def __getattr__(name: str) -> object:
+    """``COLLECTORS``: every collector by name, found by discovery (``registry.all_collectors``) on first use."""
+    if name == "COLLECTORS":
+        return all_collectors()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 __all__ = [
     "COLLECTORS",
@@ -56,6 +62,7 @@ __all__ = [
     "ContainerStatus",
     "DiskUsage",
     "DockerUnavailable",
+    "DuplicateCollector",
     "HealthState",
     "HostResources",
     "LoadAverage",
@@ -65,6 +72,7 @@ __all__ = [
     "PortMapping",
     "ServiceState",
     "SwapInfo",
+    "all_collectors",
     "check_docker",
     "compose_argv",
     "logs_argv",

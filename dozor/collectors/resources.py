@@ -10,12 +10,13 @@ keeps them.
 from __future__ import annotations
 
 import json
-import re
 from typing import Any
 
 from pydantic import BaseModel, Field
 
 from dozor.collectors.base import Collector, CollectorError, DockerUnavailable, check_docker, first_line
+from dozor.collectors.docker_df import DockerDiskUsage
+from dozor.collectors.sizes import parse_size
 from dozor.transport.base import CommandResult
 
 # $1 = seconds allowed for each of df and docker stats (GNU `timeout` when present).
@@ -117,6 +118,8 @@ class HostResources(BaseModel):
     load: LoadAverage | None = None
     cpus: int | None = None
     docker_error: str | None = Field(default=None, description="Why docker stats gave nothing, if it failed.")
+    docker_df: DockerDiskUsage | None = Field(
+        default=None, description="Docker's disk usage (docker system df), when it was asked for and answered.")
     section_errors: dict[str, str] = Field(default_factory=dict, description="Other sections that failed.")
 
 
@@ -129,29 +132,6 @@ def resources_argv(section_timeout: int = DEFAULT_SECTION_TIMEOUT, *, containers
         raise ValueError("section_timeout must be an integer number of seconds in 1..600")
     return ["sh", "-c", RESOURCES_SCRIPT, "dozor-resources", str(section_timeout),
             "all" if containers else "host"]
-
-
-_UNITS = {
-    "b": 1,
-    "kb": 1000, "mb": 1000**2, "gb": 1000**3, "tb": 1000**4, "pb": 1000**5,
-    "kib": 1024, "mib": 1024**2, "gib": 1024**3, "tib": 1024**4, "pib": 1024**5,
-}
-_SIZE_RE = re.compile(r"^\s*([0-9]+(?:\.[0-9]+)?)\s*([A-Za-z]*)\s*$")
-
-
-def parse_size(text: str) -> int | None:
-    """Docker's human sizes to bytes: ``12.5MiB``, ``1.2GiB``, ``512KiB``, ``0B``, ``3.4kB``, ``1.1MB``.
-
-    Binary (KiB, MiB) and decimal (kB, MB) units are both used by ``docker stats``.
-    ``--`` and empty give None.
-    """
-    m = _SIZE_RE.match(text)
-    if not m:
-        return None
-    unit = (m.group(2) or "b").lower()
-    if unit not in _UNITS:
-        raise CollectorError(f"unknown size unit in {text!r}")
-    return round(float(m.group(1)) * _UNITS[unit])
 
 
 def _percent(text: str) -> float | None:

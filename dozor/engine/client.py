@@ -84,6 +84,10 @@ class EngineClient:
         (resp,) = await self.exchange([target])
         return self._json(resp)
 
+    async def get_json_many(self, *targets: str) -> list[Any]:
+        """Several GETs pipelined on one stream, each answer 2xx JSON (else ``EngineUnavailable``)."""
+        return [self._json(resp) for resp in await self.exchange(list(targets))]
+
     def _json(self, resp: HTTPResponse) -> Any:
         if not resp.ok:
             raise EngineUnavailable(f"engine answered {resp.target}: {queries.error_message(resp.status, resp.body)}")

@@ -54,6 +54,10 @@ class Thresholds(_Strict):
     restart_window_minutes: float = Field(default=15.0, description="Window for crash-loop detection.")
     restarts_in_window: int = Field(default=3, description="Restarts within the window that make a crash loop.")
     error_burst: int = Field(default=20, description="Error lines in the analysed log tail that make a burst.")
+    docker_reclaimable: float = Field(
+        default=25.0, description="Space Docker could reclaim, as % of the free space where its data lives.")
+    docker_reclaimable_min_gib: float = Field(
+        default=1.0, description="Reclaimable space below this many GiB raises nothing, whatever its share.")
 
 
 class Project(_Strict):

@@ -147,11 +147,25 @@ def resources_body(data: Any) -> RenderableType:
                 "-" if c.mem_percent is None else f"{c.mem_percent:.1f}",
             )
         parts.append(t)
+    if data.docker_df is not None:
+        parts.append(docker_df_table(data.docker_df))
     if data.docker_error:
         parts.append(Text("  docker: ", style="yellow") + plain(data.docker_error))
     for name, err in data.section_errors.items():
         parts.append(Text(f"  {name}: ", style="yellow") + plain(err))
     return Group(*parts)
+
+
+def docker_df_table(df: Any) -> RenderableType:
+    """``docker system df`` as a table: count, in use, size and reclaimable per kind."""
+    t = Table(box=None, pad_edge=False, header_style="dim")
+    for col in ("docker", "total", "active", "size", "reclaimable"):
+        t.add_column(col)
+    for label, e in (("images", df.images), ("containers", df.containers), ("volumes", df.volumes),
+                     ("build cache", df.build_cache)):
+        share = f" ({100 * e.reclaimable / e.size:.0f}%)" if e.size else ""
+        t.add_row(label, str(e.count), str(e.active), human_bytes(e.size), human_bytes(e.reclaimable) + share)
+    return t
 
 
 def logs_body(data: Any) -> RenderableType | None:

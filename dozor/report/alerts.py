@@ -24,6 +24,7 @@ class AlertCode(StrEnum):
     DISK_FULL = "disk_full"
     HOST_MEMORY = "host_memory"
     CONTAINER_MEMORY = "container_memory"
+    DOCKER_RECLAIMABLE = "docker_reclaimable"
     ERROR_BURST = "error_burst"
     LOG_PATTERN = "log_pattern"
     HOST_UNREACHABLE = "host_unreachable"

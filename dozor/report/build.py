@@ -17,7 +17,13 @@ from dozor.report.correlate import correlate
 from dozor.report.findings import ServiceLogSummary
 from dozor.report.incidents import fleet_incidents, host_incidents, service_links
 from dozor.report.models import FleetReport, HostReport, ResourceSummary, ServiceSummary
-from dozor.report.rules import log_alerts, resource_alerts, status_alerts, unreachable_alert
+from dozor.report.rules import (
+    docker_reclaimable_alerts,
+    log_alerts,
+    resource_alerts,
+    status_alerts,
+    unreachable_alert,
+)
 
 # Worst first: the state a multi-container service is summarised by.
 _STATE_ORDER = ["dead", "restarting", "exited", "created", "paused", "removing", "running"]
@@ -73,6 +79,7 @@ def build_host_report(result: HostResult[HostDiagnosis], thresholds: Thresholds,
     alerts = status_alerts(result.host, d.services, thresholds, now)
     if d.resources is not None:
         alerts += resource_alerts(result.host, d.resources, thresholds, now, d.containers)
+        alerts += docker_reclaimable_alerts(result.host, d.resources, thresholds, now)
     for lg in d.logs:
         alerts += log_alerts(
             result.host, lg.project, lg.service, lg.findings, thresholds,

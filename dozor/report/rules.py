@@ -18,7 +18,7 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
 
 from dozor.analysis.analyzer import UNCLASSIFIED
-from dozor.collectors.resources import HostResources
+from dozor.collectors.resources import DiskUsage, HostResources
 from dozor.collectors.status import ContainerState, ContainerStatus, HealthState, ServiceState
 from dozor.inventory.models import Thresholds
 from dozor.model.timetext import ago, ts
@@ -242,6 +242,47 @@ def resource_alerts(
     return out
 
 
+def docker_data_disk(res: HostResources) -> DiskUsage | None:
+    """The filesystem holding Docker's data root (the longest mount containing it), else the one at ``/``."""
+    root = res.docker_df.data_root if res.docker_df is not None else None
+    root = root or "/"
+
+    def holds(mount: str) -> bool:
+        return mount == "/" or root == mount or root.startswith(mount.rstrip("/") + "/")
+
+    candidates = [d for d in res.disks if holds(d.mount)]
+    return max(candidates, key=lambda d: len(d.mount)) if candidates else None
+
+
+def docker_reclaimable_alerts(host: str, res: HostResources, thresholds: Thresholds, now: datetime) -> list[Alert]:
+    """A warning when Docker could free a large share of the free space where its data lives.
+
+    Both must hold: reclaimable >= ``docker_reclaimable`` % of that filesystem's free space, and
+    >= ``docker_reclaimable_min_gib`` GiB (a few MB on a nearly full disk is not worth a warning).
+    """
+    df = res.docker_df
+    disk = docker_data_disk(res)
+    if df is None or disk is None:
+        return []
+    share = 100.0 * df.reclaimable / disk.available if disk.available > 0 else float("inf")
+    if df.reclaimable < thresholds.docker_reclaimable_min_gib * 2**30 or share < thresholds.docker_reclaimable:
+        return []
+    parts = [f"{label} {e.reclaimable / 1e9:.1f} GB" for label, e in (
+        ("images", df.images), ("containers", df.containers), ("volumes", df.volumes),
+        ("build cache", df.build_cache)) if e.reclaimable]
+    where = f"{disk.mount} (holds {df.data_root})" if df.data_root else disk.mount
+    return [Alert(
+        severity=Severity.WARNING, code=AlertCode.DOCKER_RECLAIMABLE, host=host, subject=disk.mount,
+        title=f"{df.reclaimable / 1e9:.1f} GB reclaimable by `dozor prune`",
+        evidence=f"docker system df: {', '.join(parts)} reclaimable; {where} has {disk.available / 1e9:.1f} GB "
+        f"free, so {share:.0f}% of it could be freed; threshold {thresholds.docker_reclaimable:g}% "
+        f"and {thresholds.docker_reclaimable_min_gib:g} GiB",
+        action=f"Preview with `dozor --host {host} prune` (stopped containers, dangling images, build cache; "
+        "--images-all for every unused image, --volumes for unused anonymous volumes), then confirm.",
+        last_seen=now,
+    )]
+
+
 def log_alerts(
     host: str,
     project: str | None,
@@ -306,13 +347,13 @@ def unreachable_alert(host: str, status: HostStatus, reason: str, now: datetime)
 
 
 __all__ = [
-    "ago",
     "container_alerts",
+    "docker_data_disk",
+    "docker_reclaimable_alerts",
     "is_crash_loop",
     "log_alerts",
     "resource_alerts",
     "service_alerts",
     "status_alerts",
-    "ts",
     "unreachable_alert",
 ]

@@ -19,6 +19,13 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
+from dozor.collectors.docker_df import (
+    DOCKER_DF,
+    INFO_TARGET,
+    SYSTEM_DF_TARGET,
+    DockerDiskUsage,
+    parse_system_df,
+)
 from dozor.collectors.resources import (
     RESOURCES,
     ContainerResources,
@@ -147,8 +154,37 @@ async def container_status(ctx: HostContext) -> list[ContainerStatus]:
     return [container_from_inspect(c) for c in await inspect_containers(ctx)]
 
 
+async def docker_disk_usage(ctx: HostContext) -> DockerDiskUsage:
+    """``docker system df`` plus the data root: ``/system/df`` and ``/info`` through the engine, else the CLI."""
+
+    async def api(engine: EngineClient) -> DockerDiskUsage:
+        df, info = await engine.get_json_many(SYSTEM_DF_TARGET, INFO_TARGET)
+        return parse_system_df(df, info)
+
+    return await _answer(ctx, api, lambda: ctx.collect(DOCKER_DF))
+
+
+async def _with_df(ctx: HostContext, answer: Awaitable[T]) -> tuple[T, DockerDiskUsage | BaseException]:
+    """``answer`` awaited alongside Docker's disk usage; the disk usage's failure is returned, not raised."""
+    got, df = await asyncio.gather(answer, docker_disk_usage(ctx), return_exceptions=True)
+    if isinstance(got, BaseException):
+        raise got
+    if isinstance(df, BaseException) and not isinstance(df, Exception):
+        raise df  # cancellation
+    return got, df
+
+
+def _add_df(res: HostResources, df: DockerDiskUsage | BaseException) -> HostResources:
+    """The disk usage in ``res.docker_df``, or its failure as a section error (docker down is said once)."""
+    if isinstance(df, DockerDiskUsage):
+        res.docker_df = df
+    elif res.docker_error is None:
+        res.section_errors["docker_df"] = f"{type(df).__name__}: {df}"
+    return res
+
+
 async def host_resources(ctx: HostContext) -> HostResources:
-    """The resources collector's answer; container stats through the engine when it can."""
+    """The resources collector's answer; container stats through the engine when it can; Docker disk usage."""
 
     async def api(engine: EngineClient) -> HostResources:
         host_part, stats = await asyncio.gather(
@@ -160,7 +196,7 @@ async def host_resources(ctx: HostContext) -> HostResources:
             raise host_part
         return _with_stats(parse_resources(host_part), stats)
 
-    return await _answer(ctx, api, lambda: ctx.collect(RESOURCES))
+    return _add_df(*await _with_df(ctx, _answer(ctx, api, lambda: ctx.collect(RESOURCES))))
 
 
 def _with_stats(res: HostResources, stats: list[ContainerResources] | BaseException) -> HostResources:
@@ -217,13 +253,15 @@ async def diagnosis_inputs(ctx: HostContext) -> tuple[list[ContainerStatus], Hos
             return containers, None, f"{type(res).__name__}: {res}"
         return containers, res, None
 
-    return await _answer(ctx, api, cli)
+    (containers, res, err), df = await _with_df(ctx, _answer(ctx, api, cli))
+    return containers, None if res is None else _add_df(res, df), err
 
 
 __all__ = [
     "EngineState",
     "container_status",
     "diagnosis_inputs",
+    "docker_disk_usage",
     "engine_failed",
     "engine_for",
     "engine_state",

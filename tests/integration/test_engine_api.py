@@ -251,8 +251,36 @@ async def test_diagnosis_samples_memory_limited_containers(fleet: Any, memory_ho
     assert "of 16 MiB" in hog[0].evidence
     assert web1.resources is not None and web1.resources.memory_percent and web1.resources.cpus
     if engine_api:
-        # web1: one stream for every inspect, one for the hog's sample; web2 has no limited container.
-        assert stats["web1"]["streams"] == 2 and stats["web2"]["streams"] == 1, stats
+        # web1: one stream for every inspect, one for the hog's sample, one for docker system df (+ /info);
+        # web2 has no limited container.
+        assert stats["web1"]["streams"] == 3 and stats["web2"]["streams"] == 2, stats
         assert stats["web1"]["channels"] == stats["web2"]["channels"] == 2  # lookup + host facts
-    else:
-        assert stats["web1"]["streams"] == 0 and stats["web1"]["channels"] == 2  # status + resources scripts
+    else:  # status + resources + docker system df scripts
+        assert stats["web1"]["streams"] == 0 and stats["web1"]["channels"] == 3
+
+
+async def test_docker_disk_usage_is_the_same_through_the_engine_and_the_cli(fleet: Any) -> None:
+    """``docker system df`` by ``/system/df`` and by the CLI: same counts, sizes within the CLI's rounding,
+    the same data root; and ``dozor resources`` carries it on both paths."""
+    from dozor.runner.docker import docker_disk_usage
+
+    got = {}
+    for engine_api in (True, False):
+        async with Fleet(inventory(fleet, engine_api=engine_api)) as f:
+            df = await f.run(docker_disk_usage, "@prod", name="docker df")
+            res = await f.resources("@prod")
+            got[engine_api] = ({h.host: h for h in df.hosts}, {h.host: h for h in res.hosts})
+    for host in LIVE:
+        (api, api_res), (cli, cli_res) = got[True], got[False]
+        assert api[host].ok and cli[host].ok, (api[host].reason, cli[host].reason)
+        a, b = api[host].data, cli[host].data
+        assert (a.source, b.source) == ("engine", "cli")
+        assert a.data_root == b.data_root == f"{fleet.dir}/eng{fleet.host(host).engine}/data"
+        for kind in ("images", "containers", "volumes", "build_cache"):
+            x, y = getattr(a, kind), getattr(b, kind)
+            assert (x.count, x.active) == (y.count, y.active), (host, kind)
+            assert x.size == pytest.approx(y.size, rel=0.001, abs=1) and x.reclaimable == pytest.approx(
+                y.reclaimable, rel=0.001, abs=1), (host, kind)
+        assert a.images.count >= 1 and a.containers.count >= 1, a
+        assert api_res[host].data.docker_df.images.count == cli_res[host].data.docker_df.images.count
+        assert api_res[host].data.docker_df.source == "engine" and cli_res[host].data.docker_df.source == "cli"

@@ -111,7 +111,7 @@ def test_a_dependency_chain_is_one_incident_with_the_upstream_as_root() -> None:
 
 
 def test_without_links_each_service_is_its_own_incident() -> None:
-    containers, alerts, kinds = _chain()
+    _, alerts, _ = _chain()
     incidents = host_incidents("web1", alerts, [])
     roots = {i.root_cause.service for i in incidents}
     assert roots == {"db", "orders", "gateway"}

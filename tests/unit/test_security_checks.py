@@ -1,4 +1,4 @@
-"""Security collectors and checks on recorded REAL output (tests/fixtures/security/*.json, *.log).
+"""Security collectors and checks on recorded REAL output (fixtures/collectors/<collector>/*.json, security/*.log).
 
 Recorded on the test fleet's web1 over ssh as root with the collectors' own scripts, while these containers
 ran on web1's engine: ``rec_redis`` (host network, ``httpd -p 0.0.0.0:6379``, canary env values and label),
@@ -43,8 +43,14 @@ FIX = Path(__file__).resolve().parents[1] / "fixtures" / "security"
 CANARIES = ("zq7canaryEnvPlain41d2", "zq7canaryEnvSecret93b1", "zq7canaryLabel2c8f")
 
 
+# The recorded command outputs live with the collector fixtures (one folder per collector).
+RECORDED = {"inspect": "container_security/web1_planted", "listeners_ss_root": "listeners/ss_root",
+            "proc_net_tcp": "listeners/proc_net_tcp", "sshd_root": "sshd/root_sshd_t",
+            "sshd_config_debian": "sshd/nonroot_config_fallback", "dockerd": "dockerd/web1_root"}
+
+
 def _result(name: str) -> CommandResult:
-    d = json.loads((FIX / f"{name}.json").read_text())
+    d = json.loads((FIX.parent / "collectors" / f"{RECORDED[name]}.json").read_text())
     return CommandResult(argv=["sh"], stdout=d["stdout"], stderr=d["stderr"], exit_status=d["exit_status"])
 
 
