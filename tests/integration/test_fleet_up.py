@@ -88,7 +88,7 @@ def test_inventory_loads_in_dozor(fleet: FleetInfo) -> None:
     inv = Inventory.model_validate(tomllib.loads(Path(fleet.inventory).read_text()))
     assert set(inv.hosts) == {"web1", "web2", "db1", "dead", "blackhole"}
     web1 = inv.resolve("web1")
-    assert (web1.address, web1.port, web1.user) == ("127.0.0.2", fleet.host("web1").port, "root")
+    assert (web1.address, web1.port, web1.user) == (fleet.host("web1").address, fleet.host("web1").port, "root")
     assert web1.tags == ["web", "eu"]
     assert "prod" in web1.groups
     assert [s for p in inv.hosts["web2"].projects for s in p.services] == ["web", "api", "cache"]
