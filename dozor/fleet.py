@@ -218,12 +218,16 @@ class Fleet:
     # -- diagnosis (dozor.report) ------------------------------------------------------------
 
     async def diagnose(
-        self, host: str | None = None, *, services: list[str] | None = None, log_lines: int = 200
+        self, host: str | None = None, *, services: list[str] | None = None, log_lines: int = 200,
+        **log_options: Any,
     ) -> FleetReport:
-        """Full diagnosis: status + resources + analysed error logs of suspicious services → ``FleetReport``."""
+        """Full diagnosis: status + resources + analysed error logs of every service → ``FleetReport``.
+
+        ``log_options``: ``log_window`` (timedelta), ``log_max_bytes``, ``log_host_max_bytes``
+        (see ``dozor.report.diagnose.diagnose``)."""
         from dozor.report.diagnose import diagnose
 
-        return await diagnose(self, host, services=services, log_lines=log_lines)
+        return await diagnose(self, host, services=services, log_lines=log_lines, **log_options)
 
     async def health(self, host: str | None = None, *, services: list[str] | None = None) -> FleetReport:
         """Quick diagnosis: container state and health only (no resources, no logs)."""

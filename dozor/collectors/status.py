@@ -96,6 +96,7 @@ class ContainerStatus(BaseModel):
     mem_limit: int | None = Field(default=None, description="Memory limit in bytes; None when unlimited.")
     network_mode: str | None = None
     privileged: bool = False
+    tty: bool = Field(default=False, description="Config.Tty: its log is raw text, not multiplexed frames.")
 
 
 class ServiceState(BaseModel):
@@ -221,6 +222,7 @@ def container_from_inspect(c: dict[str, Any]) -> ContainerStatus:
             mem_limit=int(host.get("Memory") or 0) or None,
             network_mode=host.get("NetworkMode") or None,
             privileged=bool(host.get("Privileged")),
+            tty=bool(config.get("Tty")),
         )
     except (KeyError, TypeError, ValueError) as exc:
         raise CollectorError(f"unexpected docker inspect shape: {exc!r}") from exc
