@@ -109,6 +109,8 @@ def render(results: dict) -> str:
         "status/LB",
         "probe status",
         "probe/LB",
+        "log B/h",
+        "CLI log B/h",
     ]
     rows = []
     for k in sorted(results["sizes"], key=int):
@@ -139,6 +141,8 @@ def render(results: dict) -> str:
                 _f(_ratio(r["status"], r["lb_status"])),
                 _f(r.get("api_status")),
                 _f(_ratio(r.get("api_status"), r["lb_status"])),
+                _f(r.get("log_bytes_per_host"), "{:.0f}"),
+                _f(r.get("log_bytes_per_host_cli"), "{:.0f}"),
             ]
         )
     lines = ["| " + " | ".join(head) + " |", "|" + "|".join("---" for _ in head) + "|"]

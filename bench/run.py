@@ -28,6 +28,16 @@ def med(xs: list[float]) -> float | None:
     return statistics.median(xs) if xs else None
 
 
+def log_bytes_per_host(report_json: str) -> float:
+    """Mean bytes of log a diagnosis read per answering host (``--json`` report: hosts[].logs[].bytes_read)."""
+    try:
+        hosts = [h for h in json.loads(report_json).get("hosts", []) if h.get("logs") is not None]
+    except ValueError:
+        return float("nan")
+    total = sum(lg.get("bytes_read") or 0 for h in hosts for lg in h.get("logs") or [])
+    return total / max(len(hosts), 1)
+
+
 def log(msg: str) -> None:
     print(f"[bench {time.strftime('%H:%M:%S')}] {msg}", file=sys.stderr, flush=True)
 
@@ -92,6 +102,8 @@ def measure_size(env: benv.BenchEnv, n: int, args: argparse.Namespace, shown: di
             "lb_cpu_ms_per_host",
             "ansible_cpu_ms_per_host",
             "xargs_cpu_ms_per_host",
+            "log_bytes_per_host",
+            "log_bytes_per_host_cli",
         )
     }
     do_ansible = not args.skip_ansible and m.ansible_available() and n <= args.ansible_max
@@ -107,6 +119,7 @@ def measure_size(env: benv.BenchEnv, n: int, args: argparse.Namespace, shown: di
         series["diagnose"].append(d.wall)
         series["rss_mb"].append(d.rss_mb)
         series["cpu_ms_per_host"].append(1000 * d.cpu / n)
+        series["log_bytes_per_host"].append(log_bytes_per_host(d.stdout))
         sc = m.dozor_cli(env, n, "status", cli=True)
         if sc.rc != 0:
             raise RuntimeError(f"dozor status (CLI path) exited {sc.rc}: {sc.stderr[-1500:]}")
@@ -116,6 +129,9 @@ def measure_size(env: benv.BenchEnv, n: int, args: argparse.Namespace, shown: di
             raise RuntimeError(f"dozor diagnose (CLI path) exited {dc.rc}: {dc.stderr[-1500:]}")
         series["diagnose_cli"].append(dc.wall)
         series["cpu_ms_per_host_cli"].append(1000 * dc.cpu / n)
+        series["log_bytes_per_host_cli"].append(log_bytes_per_host(dc.stdout))
+        log(f"N={n}: cold diagnose read {series['log_bytes_per_host'][-1]:.0f} B of logs per host (Engine API), "
+            f"{series['log_bytes_per_host_cli'][-1]:.0f} B (CLI path, filtered on the host)")
         lb = m.lower_bound(plan_status)
         series["lb_status"].append(lb.wall)
         api = m.engine_api(plan_status, env.sock)

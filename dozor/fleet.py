@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Awaitable, Callable, Mapping
+from datetime import timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -15,6 +16,7 @@ from dozor.runner import questions
 from dozor.runner.fanout import HostContext, Progress, run_on_hosts
 from dozor.runner.fleet_result import FleetResult
 from dozor.runner.questions import HostCheck, HostContainers, ServiceLogs
+from dozor.runner.tails import DEFAULT_HOST_MAX_BYTES, DEFAULT_MAX_BYTES, DEFAULT_WINDOW
 from dozor.transport.pool import TransportFactory, TransportPool
 
 if TYPE_CHECKING:  # the domain packages load on first use: `dozor status` never pays for reports or ops
@@ -146,14 +148,21 @@ class Fleet:
 
     async def diagnose(
         self, host: str | None = None, *, services: list[str] | None = None, log_lines: int = 200,
-        progress: Progress | None = None,
+        log_window: timedelta | None = DEFAULT_WINDOW, log_max_bytes: int = DEFAULT_MAX_BYTES,
+        log_host_max_bytes: int = DEFAULT_HOST_MAX_BYTES, progress: Progress | None = None,
     ) -> DiagnosisReport:
-        """Full diagnosis: status + resources + analysed logs → ``DiagnosisReport``."""
+        """Full diagnosis: status, resources and every service's recent log, analysed → ``DiagnosisReport``.
+
+        Each running container's log is read for the last ``log_lines`` lines within ``log_window``, at most
+        ``log_max_bytes`` per container and ``log_host_max_bytes`` per host (a cut tail is said in the report).
+        """
         from dozor.report.diagnose import diagnose
         from dozor.reports import DiagnosisReport
 
-        return DiagnosisReport.of(await diagnose(self, host, services=services, log_lines=log_lines,
-                                                 progress=progress))
+        return DiagnosisReport.of(await diagnose(
+            self, host, services=services, log_lines=log_lines, log_window=log_window, log_max_bytes=log_max_bytes,
+            log_host_max_bytes=log_host_max_bytes, progress=progress,
+        ))
 
     async def health(
         self, host: str | None = None, *, services: list[str] | None = None, progress: Progress | None = None

@@ -13,7 +13,15 @@ if TYPE_CHECKING:
     from dozor.analysis.analyzer import Burst, Finding, LogAnalysis, analyze_lines, find_bursts, is_errorish
     from dozor.analysis.cluster import Cluster, Clusterer, cluster_lines, template_of
     from dozor.analysis.matcher import Matcher, match_line
-    from dozor.analysis.patterns import KINDS, PATTERNS, PATTERNS_BY_ID, Pattern, Severity, detect_kind
+    from dozor.analysis.patterns import (
+        KINDS,
+        PATTERNS,
+        PATTERNS_BY_ID,
+        Pattern,
+        Severity,
+        detect_kind,
+        detect_kind_from_log,
+    )
     from dozor.analysis.scanners import (
         AccessRecord,
         ScannerSummary,
@@ -28,7 +36,7 @@ _WHERE = {
     "analyzer": ("Burst", "Finding", "LogAnalysis", "analyze_lines", "find_bursts", "is_errorish"),
     "cluster": ("Cluster", "Clusterer", "cluster_lines", "template_of"),
     "matcher": ("Matcher", "match_line"),
-    "patterns": ("KINDS", "PATTERNS", "PATTERNS_BY_ID", "Pattern", "Severity", "detect_kind"),
+    "patterns": ("KINDS", "PATTERNS", "PATTERNS_BY_ID", "Pattern", "Severity", "detect_kind", "detect_kind_from_log"),
     "scanners": (
         "AccessRecord",
         "ScannerSummary",
@@ -59,6 +67,7 @@ __all__ = [
     "analyze_lines",
     "cluster_lines",
     "detect_kind",
+    "detect_kind_from_log",
     "find_bursts",
     "is_errorish",
     "is_scanner_request",

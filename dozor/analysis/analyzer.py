@@ -140,6 +140,12 @@ def is_errorish(line: str) -> bool:
     return _ERRORISH.search(_BENIGN.sub(" ", line)) is not None
 
 
+def without_benign(line: str) -> str:
+    """``line`` with the phrases that report an absence of errors (``0 errors``, ``error=0``, ``on_error``)
+    blanked out."""
+    return _BENIGN.sub(" ", line)
+
+
 class _Tally:
     """Aggregates occurrences per pattern id into findings."""
 

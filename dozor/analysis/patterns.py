@@ -9,6 +9,7 @@ one entry to the tuple of its kind below, with at least one of each.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from dozor.model.severity import Severity
@@ -1308,3 +1309,59 @@ def detect_kind(image: str, service: str) -> str | None:
             if rule.search(name):
                 return kind
     return None
+
+
+# What a service's own log says it is: line shapes only the software itself prints. A kind needs
+# ``_CONTENT_MIN_LINES`` matching lines (one stray quote in an app's log is not enough), except the
+# signatures marked strong (a whole traceback header, a Redis client error reply), where one suffices.
+_CONTENT_RULES: tuple[tuple[str, bool, re.Pattern[str]], ...] = (
+    # nginx error log: "2026/11/27 05:13:18 [error] 29#29: *1 ..." (level, pid#tid)
+    ("nginx", False, re.compile(r"^\d{4}/\d{2}/\d{2} \d{2}:\d{2}:\d{2} \[(?:emerg|alert|crit|error|warn|notice|info)\] "
+                                r"\d+#\d+: ")),
+    # PostgreSQL: "2026-11-27 05:13:18.123 UTC [42] FATAL:  ..." (two spaces after the level)
+    ("postgres", False, re.compile(r"\[\d+\] (?:[\w@.\[\] -]+ )?(?:LOG|FATAL|ERROR|PANIC|WARNING|DETAIL|HINT|"
+                                   r"STATEMENT):  \S")),
+    # redis-server: "1:M 27 Nov 2026 05:13:18.123 * Ready to accept connections"
+    ("redis", False, re.compile(r"^\d+:[MSCX] \d{1,2} [A-Z][a-z]{2} \d{4} \d{2}:\d{2}:\d{2}\.\d{3} [*#.-] ")),
+    # Redis error replies as clients report them (redis-py, ioredis, Jedis...): the server's own words
+    ("redis", True, re.compile(r"\bOOM command not allowed when used memory\b|\bMISCONF Redis is configured\b"
+                               r"|\bNOAUTH Authentication required\b|\bWRONGTYPE Operation against a key\b"
+                               r"|\bLOADING Redis is loading\b"
+                               r"|\bREADONLY You can't write against a read only replica\b")),
+    # MySQL / MariaDB: "2026-11-27T05:13:18.123456Z 12 [ERROR] [MY-010123] [Server] ..." / mariadbd lines
+    ("mysql", False, re.compile(r" \[(?:ERROR|Warning|Note|System)\] \[MY-\d{6}\] |\bmariadbd?: |\[ERROR\] mysqld: ")),
+    # MongoDB structured log: {"t":{"$date":...},"s":"E","c":"NETWORK",...}
+    ("mongodb", False, re.compile(r'^\{"t":\{"\$date":"[^"]+"\},"s":"[A-Z]\d?",\s*"c":"')),
+    ("python", True, re.compile(r"^\s*Traceback \(most recent call last\):\s*$")),
+    ("java", False, re.compile(r'^Exception in thread "[^"]+" [\w.$]+(?:Exception|Error)\b'
+                               r"|^\s+at [\w.$<>]+\([\w$]+\.(?:java|kt|scala):\d+\)$"
+                               r"|^Caused by: [\w.$]+(?:Exception|Error)\b")),
+    ("node", False, re.compile(r"^\s+at (?:async )?\S.*\((?:node:internal/|/[^()]*\.(?:c|m)?js:\d+:\d+\))"
+                               r"|^\s+at (?:node:internal/|/[^()\s]*\.(?:c|m)?js:\d+:\d+$)"
+                               r"|^\[UnhandledPromiseRejection: |^node:internal/")),
+    ("go", True, re.compile(r"^goroutine \d+ \[(?:running|runnable|syscall|chan receive|select|IO wait)[^\]]*\]:$")),
+    ("go", False, re.compile(r"^panic: \S")),
+)
+_CONTENT_MIN_LINES = 2
+
+
+def detect_kind_from_log(lines: Iterable[str]) -> str | None:
+    """The service kind recognised from what its log says (nginx error lines, PostgreSQL ``FATAL:  ``,
+    redis-server's line format or Redis error replies, Python/Java/Node/Go tracebacks), or None.
+
+    The kind with the most matching lines wins; service kinds before app kinds on a tie. Lines are the
+    log text without docker's timestamp prefix.
+    """
+    hits: dict[str, int] = {}
+    strong: set[str] = set()
+    for line in lines:
+        for kind, is_strong, rule in _CONTENT_RULES:
+            if rule.search(line):
+                hits[kind] = hits.get(kind, 0) + 1
+                if is_strong:
+                    strong.add(kind)
+                break
+    found = [k for k, n in hits.items() if n >= _CONTENT_MIN_LINES or k in strong]
+    if not found:
+        return None
+    return max(found, key=lambda k: (hits[k], -KINDS.index(k)))

@@ -36,14 +36,20 @@ AiOption = Annotated[bool, typer.Option("--ai", help="Print the bounded text mea
 def diagnose(
     ctx: typer.Context,
     services: Annotated[list[str] | None, typer.Argument(help="Only these compose services.")] = None,
-    lines: Annotated[int, typer.Option("--lines", "-n", min=1, max=5000, help="Log lines tailed per service.")] = 200,
+    lines: Annotated[int, typer.Option("--lines", "-n", min=1, max=5000,
+                                       help="Log lines tailed per container.")] = 200,
+    window: Annotated[int, typer.Option("--window", min=0, max=7 * 24 * 60,
+                                        help="Minutes of log read from running containers (0: no limit).")] = 15,
     ai: AiOption = False,
 ) -> None:
     """What is wrong, where, since when: status, resources and analysed error logs, ranked across the fleet."""
+    from datetime import timedelta
+
     opts = options(ctx)
+    log_window = timedelta(minutes=window) if window else None
     report = run_fleet(
         opts, lambda f, p: f.diagnose(
-            opts.host, services=services or None, log_lines=lines, progress=p,
+            opts.host, services=services or None, log_lines=lines, log_window=log_window, progress=p,
         ), label="diagnose"
     )
     show_report(opts, report, ai)

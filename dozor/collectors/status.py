@@ -109,6 +109,7 @@ class ContainerStatus(BaseModel):
         default_factory=list,
         description="Host names the container's environment points at (URL hosts, *_HOST values); never values.",
     )
+    tty: bool = Field(default=False, description="Config.Tty: its log is raw text, not multiplexed frames.")
 
 
 class ServiceState(BaseModel):
@@ -236,6 +237,7 @@ def container_from_inspect(c: dict[str, Any]) -> ContainerStatus:
             privileged=bool(host.get("Privileged")),
             depends_on=parse_depends_on(labels.get(LABEL_DEPENDS_ON, "")),
             peers=env_peers(config.get("Env") or []),
+            tty=bool(config.get("Tty")),
         )
     except (KeyError, TypeError, ValueError) as exc:
         raise CollectorError(f"unexpected docker inspect shape: {exc!r}") from exc

@@ -1,11 +1,14 @@
-"""The diagnosis: one operation per host (status + resources at once, then a few log tails), one report.
+"""The diagnosis: one operation per host (status + resources at once, then every service's log), one report.
 
 Per host, on one pooled connection:
 
 1. ``status`` and ``resources`` run concurrently (a resources failure is noted, not fatal);
-2. services that look unhealthy (not running, unhealthy, restarting, OOM-killed recently, crash-looping)
-   and then services of a known kind (postgres, nginx…) get an errors-only log tail, analysed with the
-   pattern library — at most ``max_log_fetches`` of them per host, suspicious ones first;
+2. EVERY container of every selected service gets its recent log tail read, errors only (running ones:
+   the last ``log_lines`` lines of the last ``log_window``; stopped and crashed ones: their last
+   ``log_lines``), all in one exchange (``dozor.runner.tails``: pipelined Engine API requests on one
+   socket stream, or one remote script), capped per container and per host, suspicious services first.
+   Each service's lines are analysed with the pattern library; a service whose image and name reveal
+   no kind gets the kind its log shows (nginx error lines, PostgreSQL ``FATAL:``, Redis errors...);
 3. pure rules turn all of it into alerts (``dozor.report.rules``).
 
 ``quick=True`` (``dozor health``) runs step 1's status only.
@@ -13,27 +16,38 @@ Per host, on one pooled connection:
 
 from __future__ import annotations
 
-import asyncio
 import re
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 
 from dozor.collectors.base import CollectorError
-from dozor.collectors.logs import ERROR_REGEX, LOGS, LogResult
-from dozor.collectors.status import ContainerState, HealthState, ServiceState, match_declared
+from dozor.collectors.log_tails import ContainerTail
+from dozor.collectors.logs import ERROR_REGEX
+from dozor.collectors.status import ContainerState, ContainerStatus, HealthState, ServiceState, match_declared
 from dozor.report.build import HostDiagnosis, build_fleet_report, build_host_report
-from dozor.report.findings import ServiceLogSummary, analyze_service_lines, detect_service_kind
+from dozor.report.findings import (
+    ServiceLogSummary,
+    analyze_service_lines,
+    detect_service_kind,
+    detect_service_kind_from_log,
+)
 from dozor.report.models import FleetReport, HostReport
 from dozor.report.rules import log_alerts, unreachable_alert
 from dozor.runner.docker import container_status, diagnosis_inputs
 from dozor.runner.fanout import HostContext, Progress
 from dozor.runner.protocol import FleetRunner
 from dozor.runner.questions import logs as service_logs
+from dozor.runner.tails import (
+    DEFAULT_HOST_MAX_BYTES,
+    DEFAULT_LINES,
+    DEFAULT_MAX_BYTES,
+    DEFAULT_WINDOW,
+    read_tails,
+)
 
-MAX_LOG_FETCHES = 6
-LOG_FETCH_CONCURRENCY = 3
-LOG_MAX_BYTES = 256 * 1024
+LOG_MAX_BYTES = DEFAULT_MAX_BYTES
 RECENT = timedelta(hours=24)
+_ERR = re.compile(ERROR_REGEX, re.IGNORECASE)
 
 
 def looks_unhealthy(s: ServiceState, now: datetime) -> bool:
@@ -48,46 +62,96 @@ def looks_unhealthy(s: ServiceState, now: datetime) -> bool:
     return False
 
 
-def pick_log_services(
-    services: Sequence[ServiceState], kinds: dict[str, str], now: datetime, limit: int = MAX_LOG_FETCHES
-) -> list[ServiceState]:
-    """Services to tail: unhealthy-looking ones first, then known kinds; at most ``limit``."""
-    present = [s for s in services if s.service and s.containers]
-    bad = [s for s in present if looks_unhealthy(s, now)]
-    known = [s for s in present if s not in bad and f"{s.project}/{s.service}" in kinds]
-    return (bad + known)[:limit]
+def log_containers(s: ServiceState) -> list[ContainerStatus]:
+    """The containers of a service whose tails are read: all of them (``compose run`` one-offs only when
+    the service has nothing else)."""
+    regular = [c for c in s.containers if not c.oneoff]
+    return regular or list(s.containers)
 
 
-def _summary(s: ServiceState, kind: str | None, result: LogResult) -> ServiceLogSummary:
-    stamps = [line.timestamp for line in result.lines if line.timestamp is not None]
+def counts_as_error(text: str) -> bool:
+    """An error line for the ``error_burst`` count: matches the error filter once the phrases that report
+    an ABSENCE of errors (``errors=0``, ``0 errors``, ``on_error``) are blanked out."""
+    from dozor.analysis.analyzer import without_benign
+
+    return _ERR.search(text) is not None and _ERR.search(without_benign(text)) is not None
+
+
+def service_summary(
+    s: ServiceState, kind: str | None, tails: Sequence[ContainerTail], *, kind_source: str | None = None
+) -> ServiceLogSummary:
+    """One service's log summary from its containers' tails (lines of several containers merged by time)."""
+    errors = [t.error for t in tails if t.error]
+    lines = [line for t in tails for line in t.lines]
+    if len(tails) > 1:
+        lines.sort(key=lambda x: (x.timestamp is None, x.timestamp or datetime.min.replace(tzinfo=UTC)))
+    read = [t for t in tails if not t.error]
+    if errors and not read:
+        return ServiceLogSummary(project=s.project, service=s.service or "", kind=kind, kind_source=kind_source,
+                                 error="; ".join(dict.fromkeys(errors)), containers=len(tails))
+    stamps = [line.timestamp for line in lines if line.timestamp is not None]
     error = None
     try:
-        findings, scanners = analyze_service_lines(((line.timestamp, line.text) for line in result.lines), kind=kind)
+        findings, scanners = analyze_service_lines(((line.timestamp, line.text) for line in lines), kind=kind)
     except Exception as exc:  # a bug in the analysis must not cost the host its status alerts
         findings, scanners, error = [], 0, f"log analysis failed: {type(exc).__name__}: {exc}"
-    return ServiceLogSummary(error=error,
-        project=s.project, service=s.service or "", kind=kind, scanned_lines=result.total_lines,
-        error_lines=result.matched_lines if result.matched_lines is not None else len(result.lines),
+    totals = [t.total_lines for t in read if t.total_lines is not None]
+    return ServiceLogSummary(
+        error=error, project=s.project, service=s.service or "", kind=kind, kind_source=kind_source,
+        scanned_lines=sum(totals) if totals else None,
+        error_lines=sum(1 for line in lines if counts_as_error(line.text)),
         first_seen=min(stamps, default=None), last_seen=max(stamps, default=None),
-        findings=findings, scanner_requests=scanners,
+        findings=findings, scanner_requests=scanners, containers=len(tails),
+        bytes_read=sum(t.bytes_read for t in tails), truncated=any(t.truncated or t.skipped for t in tails),
     )
 
 
-async def _service_logs(ctx: HostContext, s: ServiceState, kind: str | None, lines: int) -> ServiceLogSummary:
-    assert s.service is not None
+async def read_service_logs(
+    ctx: HostContext, states: Sequence[ServiceState], kinds: dict[str, str], now: datetime, *,
+    lines: int, window: timedelta | None, max_bytes: int, host_max_bytes: int,
+) -> list[ServiceLogSummary]:
+    """Every service's recent log, read in one exchange with the host, analysed per service.
+
+    Suspicious services come first, so the host's byte budget reaches them before the others. A service
+    whose image and name reveal no kind gets the kind its log content shows (``kinds`` is updated).
+    """
+    present = [s for s in states if s.service and s.containers]
+    present.sort(key=lambda s: not looks_unhealthy(s, now))
+    per_service = {id(s): log_containers(s) for s in present}
+    order = [c for s in present for c in per_service[id(s)]]
     try:
-        argv = LOGS.argv(s.service, project=s.project, tail=lines, errors_only=True, max_bytes=LOG_MAX_BYTES)
-        result = LOGS.parse(await ctx.run(argv))
+        tails = await read_tails(ctx, order, lines=lines, window=window, max_bytes=max_bytes,
+                                 host_max_bytes=host_max_bytes)
     except (CollectorError, ValueError) as exc:
-        return ServiceLogSummary(project=s.project, service=s.service, kind=kind, error=str(exc))
-    return _summary(s, kind, result)
+        return [ServiceLogSummary(project=s.project, service=s.service or "", kind=kinds.get(_key(s)),
+                                  error=str(exc)) for s in present]
+    out = []
+    for s in present:
+        mine = [tails.get(c.id) or ContainerTail(container_id=c.id, error="no answer for this container")
+                for c in per_service[id(s)]]
+        kind, source = kinds.get(_key(s)), "image" if _key(s) in kinds else None
+        if kind is None:
+            kind = detect_service_kind_from_log(line.text for t in mine for line in t.lines)
+            if kind is not None:
+                kinds[_key(s)], source = kind, "log"
+        out.append(service_summary(s, kind, mine, kind_source=source))
+    return out
+
+
+def _key(s: ServiceState) -> str:
+    return f"{s.project}/{s.service}"
 
 
 def diagnosis_operation(
-    *, services: Sequence[str] | None = None, log_lines: int = 200, quick: bool = False,
-    max_log_fetches: int = MAX_LOG_FETCHES,
+    *, services: Sequence[str] | None = None, log_lines: int = DEFAULT_LINES, quick: bool = False,
+    log_window: timedelta | None = DEFAULT_WINDOW,
+    log_max_bytes: int = DEFAULT_MAX_BYTES, log_host_max_bytes: int = DEFAULT_HOST_MAX_BYTES,
 ):
-    """The per-host operation (exposed for tests and other front ends)."""
+    """The per-host operation (exposed for tests and other front ends).
+
+    Every running container of every selected service has its recent tail read (the last ``log_lines``
+    lines of the last ``log_window``); stopped and crashed ones their last ``log_lines``.
+    """
 
     async def op(ctx: HostContext) -> HostDiagnosis:
         if quick:
@@ -105,17 +169,11 @@ def diagnosis_operation(
             if s.containers:
                 kind = detect_service_kind(s.containers[0].image, s.service or "")
                 if kind:
-                    kinds[f"{s.project}/{s.service}"] = kind
+                    kinds[_key(s)] = kind
         logs: list[ServiceLogSummary] = []
         if not quick and log_lines > 0:
-            gate = asyncio.Semaphore(min(LOG_FETCH_CONCURRENCY, ctx.host.max_channels))
-
-            async def one(s: ServiceState) -> ServiceLogSummary:
-                async with gate:
-                    return await _service_logs(ctx, s, kinds.get(f"{s.project}/{s.service}"), log_lines)
-
-            chosen = pick_log_services(states, kinds, now, max_log_fetches)
-            logs = list(await asyncio.gather(*(one(s) for s in chosen)))
+            logs = await read_service_logs(ctx, states, kinds, now, lines=log_lines, window=log_window,
+                                           max_bytes=log_max_bytes, host_max_bytes=log_host_max_bytes)
         return HostDiagnosis(collected_at=now, containers=containers, services=states, resources=res,
                              resources_error=res_err, logs=logs, kinds=kinds)
 
@@ -127,13 +185,17 @@ async def diagnose(
     host: str | None = None,
     *,
     services: Sequence[str] | None = None,
-    log_lines: int = 200,
+    log_lines: int = DEFAULT_LINES,
     quick: bool = False,
-    max_log_fetches: int = MAX_LOG_FETCHES,
     progress: Progress | None = None,
+    log_window: timedelta | None = DEFAULT_WINDOW,
+    log_max_bytes: int = DEFAULT_MAX_BYTES,
+    log_host_max_bytes: int = DEFAULT_HOST_MAX_BYTES,
 ) -> FleetReport:
-    """Diagnose the selected hosts (all by default): status, resources, logs of suspicious services → report."""
-    op = diagnosis_operation(services=services, log_lines=log_lines, quick=quick, max_log_fetches=max_log_fetches)
+    """Diagnose the selected hosts (all by default): status, resources, every service's recent log → report."""
+    op = diagnosis_operation(services=services, log_lines=log_lines, quick=quick,
+                             log_window=log_window, log_max_bytes=log_max_bytes,
+                             log_host_max_bytes=log_host_max_bytes)
     chosen = fleet.select(host)
     result = await fleet.run(op, host, name="health" if quick else "diagnose", hosts=chosen, progress=progress)
     now = datetime.now(UTC)
@@ -176,4 +238,5 @@ async def analyze(
     return build_fleet_report(reports, now=now, selector=host, mode="analyze")
 
 
-__all__ = ["analyze", "diagnose", "diagnosis_operation", "looks_unhealthy", "pick_log_services"]
+__all__ = ["analyze", "counts_as_error", "diagnose", "diagnosis_operation", "log_containers", "looks_unhealthy",
+           "read_service_logs", "service_summary"]

@@ -46,6 +46,11 @@ class ServiceLogSummary(BaseModel):
     findings: list[LogFinding] = Field(default_factory=list)
     scanner_requests: int = Field(default=0, description="Bot-scanner requests seen (reconnaissance, not errors).")
     error: str | None = Field(default=None, description="Why the logs could not be read, if they could not.")
+    containers: int = Field(default=1, description="Containers whose tails were read.")
+    bytes_read: int = Field(default=0, description="Bytes of log received for this service.")
+    truncated: bool = Field(default=False, description="A byte cap (per container or per host) cut older lines "
+                            "off the tail, or the host's budget was spent before this service was read.")
+    kind_source: str | None = Field(default=None, description="Where the kind came from: image/name or log.")
 
 
 def finding_from(f: Finding) -> LogFinding:
@@ -73,4 +78,18 @@ def detect_service_kind(image: str, service: str) -> str | None:
     return detect_kind(image, service)
 
 
-__all__ = ["LogFinding", "ServiceLogSummary", "analyze_service_lines", "detect_service_kind", "finding_from"]
+def detect_service_kind_from_log(lines: Iterable[str]) -> str | None:
+    """The service kind recognised from what its log says, or None."""
+    from dozor.analysis.patterns import detect_kind_from_log
+
+    return detect_kind_from_log(lines)
+
+
+__all__ = [
+    "LogFinding",
+    "ServiceLogSummary",
+    "analyze_service_lines",
+    "detect_service_kind",
+    "detect_service_kind_from_log",
+    "finding_from",
+]

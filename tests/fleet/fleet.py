@@ -21,9 +21,17 @@ Hosts (inventory name -> address, engine):
 
     web1 127.0.0.2 engine 1  project shop: web (healthy), worker (crash loop, restart: always)
     web2 127.0.0.3 engine 2  project shop: web (healthy), api (unhealthy), cache (declared, absent)
+                             project jobs: running, healthy-looking services whose names and images
+                             (shop/worker, shop/gateway...) reveal nothing, only their logs do:
+                             worker (Redis "OOM command not allowed" client errors), gateway (nginx
+                             "connect() failed (111...) while connecting to upstream"), billing (Python
+                             tracebacks), feed (benign noise: INFO, 200 access lines, error=0 fields)
     db1  127.0.0.4 engine 3  project data: db (OOM-killed, 137), backup (exited 0), db-ok (healthy)
     dead      127.0.0.9:22          nothing listens
     blackhole 127.0.0.10:<port>     accepts TCP, never sends a byte
+
+A fleet in another directory (``--dir`` / ``DOZOR_TESTFLEET_DIR``) gets its own loopback block for its
+three SSH hosts (127.0.N.2-4, N derived from the directory), so two fleets can run side by side.
 
 How each SSH host reaches its own engine: sshd_config ``SetEnv HOME=DIR/hostN/home
 DOCKER_HOST=unix://DIR/engN/docker.sock``. SetEnv is applied after sshd's own HOME, so it overrides it, and
@@ -185,7 +193,7 @@ class FleetInfo:
         return cls(**d)
 
 
-# Static description of the fleet.
+# Static description of the fleet (addresses of the default directory; see _address).
 _HOSTS = [
     # name, address, engine, tags
     ("web1", "127.0.0.2", 1, ["web", "eu"]),
@@ -195,7 +203,7 @@ _HOSTS = [
 # Inventory projects per host: (project, services declared in the inventory)
 _INVENTORY_PROJECTS = {
     "web1": [("shop", ["web", "worker"])],
-    "web2": [("shop", ["web", "api", "cache"])],
+    "web2": [("shop", ["web", "api", "cache"]), ("jobs", ["worker", "gateway", "billing", "feed"])],
     "db1": [("data", ["db", "backup", "db-ok"])],
 }
 
@@ -247,6 +255,52 @@ _DB_OOM = (
     "exec dd if=/dev/zero of=/dev/null bs=64M count=1"
 )
 
+# Project "jobs" on web2: running services with no healthcheck, unrevealing names and images. Only their
+# logs say what is wrong (the diagnosis must read every running service's log, and recognise the software
+# from what it prints). Lines are in the real formats of the software that prints them.
+_JOBS_WORKER = (  # a Python job runner whose Redis writes fail (redis-py's error, rq's log format)
+    'trap "exit 0" TERM INT; echo "Worker rq:worker:4f2a started with PID 1, version 1.16.1"; i=0; '
+    "while true; do i=$((i+1)); "
+    'echo "$(date -u "+%H:%M:%S") default: jobs.send_receipt(order=$i) (job-$i)"; '
+    'echo "$(date -u "+%H:%M:%S") [Job job-$i]: exception raised while executing (jobs.send_receipt)" >&2; '
+    "echo \"redis.exceptions.OutOfMemoryError: OOM command not allowed when used memory > 'maxmemory'.\" >&2; "
+    "sleep 2 & wait $!; done"
+)
+_JOBS_GATEWAY = (  # nginx in front of a backend that is not listening
+    'trap "exit 0" TERM INT; '
+    'echo "$(date -u "+%Y/%m/%d %H:%M:%S") [notice] 1#1: using the \\"epoll\\" event method"; '
+    'echo "$(date -u "+%Y/%m/%d %H:%M:%S") [notice] 1#1: start worker processes"; i=0; '
+    "while true; do i=$((i+1)); "
+    'echo "$(date -u "+%Y/%m/%d %H:%M:%S") [error] 29#29: *$i connect() failed (111: Connection refused) '
+    "while connecting to upstream, client: 10.0.0.$((i % 200 + 1)), server: shop.example, "
+    'request: \\"GET /api/cart HTTP/1.1\\", upstream: \\"http://127.0.0.1:8000/api/cart\\", '
+    'host: \\"shop.example\\"" >&2; '
+    "sleep 2 & wait $!; done"
+)
+_JOBS_BILLING = (  # a Python app whose handler raises on every invoice
+    'trap "exit 0" TERM INT; i=0; '
+    "while true; do i=$((i+1)); "
+    'echo "$(date -u "+%F %T,000") INFO billing: charging invoice $i"; '
+    'echo "Traceback (most recent call last):" >&2; '
+    'echo "  File \\"/app/billing/charge.py\\", line 88, in charge" >&2; '
+    'echo "    per_unit = invoice.amount / invoice.quantity" >&2; '
+    'echo "ZeroDivisionError: division by zero" >&2; '
+    "sleep 3 & wait $!; done"
+)
+_JOBS_FEED = (  # healthy but chatty: INFO lines, 200 access lines, zero-valued error counters
+    'trap "exit 0" TERM INT; echo "feed: starting, listening on :8081"; i=0; '
+    "while true; do i=$((i+1)); "
+    'echo "$(date -u +%FT%TZ) INFO feed: poll done items=120 errors=0 failed=0 error=0 retries=0"; '
+    'echo "10.0.0.$((i % 250 + 1)) - - [$(date -u +%d/%b/%Y:%H:%M:%S) +0000] '
+    '\\"GET /feed.xml?page=$i HTTP/1.1\\" 200 5120 \\"-\\" \\"Feedly/1.0\\""; '
+    'echo "$(date -u +%FT%TZ) INFO feed: retry policy on_error=backoff, 0 errors in the last hour"; '
+    "sleep 2 & wait $!; done"
+)
+# service -> image of the jobs project (tags of the busybox image, made by _load_image)
+_JOBS_IMAGES = {"worker": "shop/worker:1", "gateway": "shop/gateway:1", "billing": "shop/billing:1",
+                "feed": "shop/feed:1"}
+_JOBS = {"worker": _JOBS_WORKER, "gateway": _JOBS_GATEWAY, "billing": _JOBS_BILLING, "feed": _JOBS_FEED}
+
 
 def _service(
     name: str,
@@ -258,10 +312,11 @@ def _service(
     retries: int = 3,
     mem_limit: str | None = None,
     network: str = "none",
+    image: str = IMAGE,
 ) -> str:
     lines = [
         f"  {name}:",
-        f"    image: {IMAGE}",
+        f"    image: {image}",
         f"    network_mode: {network}",
         f'    restart: "{restart}"',
         "    stop_grace_period: 2s",
@@ -306,7 +361,10 @@ def _compose_files() -> dict[str, dict[str, str]]:
                     _service("api", _API_LOOP, restart="always", health="false", interval="2s", retries=2),
                 ]
             )
-            + "\n"
+            + "\n",
+            "jobs": head
+            + "\n".join(_service(n, cmd, restart="always", image=_JOBS_IMAGES[n]) for n, cmd in _JOBS.items())
+            + "\n",
         },
         "db1": {
             "data": head
@@ -624,6 +682,8 @@ def _load_image(sock: Path, tar: Path) -> None:
             timeout=120,
         )
     docker_cli(sock, "tag", IMAGE, IMAGE_LATEST)
+    for image in _JOBS_IMAGES.values():
+        docker_cli(sock, "tag", IMAGE, image)
 
 
 def _keygen(path: Path, comment: str) -> str:
@@ -800,6 +860,8 @@ def scenario_problems(info: FleetInfo) -> list[str]:
     )
     need("db1", "data/backup", lambda c: c["State"]["Status"] == "exited" and c["State"]["ExitCode"] == 0, "exited 0")
     need("db1", "data/db-ok", lambda c: c["State"]["Running"] and health(c) == "healthy", "running+healthy")
+    for svc in _JOBS:
+        need("web2", f"jobs/{svc}", lambda c: c["State"]["Running"] and c["RestartCount"] == 0, "running")
     return problems
 
 
@@ -956,6 +1018,17 @@ def _dir(d: str | os.PathLike | None) -> Path:
     return Path(d) if d else DEFAULT_DIR
 
 
+def _address(d: Path, address: str) -> str:
+    """``address`` for the fleet in ``d``: as listed for /tmp/dzf, else moved to the directory's own
+    127.0.N.0/24 block (N in 2..201, stable per directory) so that two fleets never share an address."""
+    if d.resolve() == Path("/tmp/dzf").resolve():
+        return address
+    import zlib
+
+    block = 2 + zlib.crc32(str(d.resolve()).encode()) % 200
+    return f"127.0.{block}.{address.rsplit('.', 1)[1]}"
+
+
 def load_info(d: str | os.PathLike | None = None) -> FleetInfo:
     """FleetInfo recorded by the last up() (does not check that the fleet runs)."""
     path = _dir(d) / "fleet.json"
@@ -1036,6 +1109,7 @@ def _up(d: Path) -> FleetInfo:
     hosts: dict[str, FleetHost] = {}
     composes = _compose_files()
     for name, address, n, tags in _HOSTS:
+        address = _address(d, address)
         hd = d / f"host{n}"
         hd.mkdir(exist_ok=True)
         pub = _keygen(hd / "ssh_host_ed25519_key", f"{name}-host-key")

@@ -16,7 +16,7 @@ pytestmark = pytest.mark.integration
 # Compose v1 container names, per host.
 EXPECTED = {
     "web1": {"shop_web_1", "shop_worker_1"},
-    "web2": {"shop_web_1", "shop_api_1"},
+    "web2": {"shop_web_1", "shop_api_1", "jobs_worker_1", "jobs_gateway_1", "jobs_billing_1", "jobs_feed_1"},
     "db1": {"data_db_1", "data_backup_1", "data_db-ok_1"},
 }
 
@@ -88,10 +88,11 @@ def test_inventory_loads_in_dozor(fleet: FleetInfo) -> None:
     inv = Inventory.model_validate(tomllib.loads(Path(fleet.inventory).read_text()))
     assert set(inv.hosts) == {"web1", "web2", "db1", "dead", "blackhole"}
     web1 = inv.resolve("web1")
-    assert (web1.address, web1.port, web1.user) == ("127.0.0.2", fleet.host("web1").port, "root")
+    assert (web1.address, web1.port, web1.user) == (fleet.host("web1").address, fleet.host("web1").port, "root")
     assert web1.tags == ["web", "eu"]
     assert "prod" in web1.groups
-    assert [s for p in inv.hosts["web2"].projects for s in p.services] == ["web", "api", "cache"]
+    assert [s for p in inv.hosts["web2"].projects for s in p.services] == [
+        "web", "api", "cache", "worker", "gateway", "billing", "feed"]
     assert inv.resolve("blackhole").port == fleet.blackhole_port
 
 
