@@ -10,10 +10,10 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from pydantic import BaseModel, Field
 
-from dozor.collectors.base import CollectorError
 from dozor.collectors.logs import LOGS, LogResult
 from dozor.collectors.resources import HostResources
 from dozor.collectors.status import ContainerStatus, ServiceState, match_declared
+from dozor.errors import ServiceNotFound
 from dozor.inventory.loader import load_inventory
 from dozor.inventory.models import Inventory, ResolvedHost
 from dozor.inventory.selector import select_hosts
@@ -207,10 +207,8 @@ class Fleet:
         async def op(ctx: HostContext) -> ServiceLogs:
             try:
                 result = LOGS.parse(await ctx.run(argv))
-            except CollectorError as exc:
-                if str(exc).startswith("no container for service"):
-                    return ServiceLogs(service=service, project=project, found=False)
-                raise
+            except ServiceNotFound:
+                return ServiceLogs(service=service, project=project, found=False)
             return ServiceLogs(service=service, project=project, logs=result)
 
         return await self.run(op, host, name="logs", hosts=chosen)

@@ -21,7 +21,7 @@ from datetime import datetime
 
 from pydantic import BaseModel, Field
 
-from dozor.collectors.base import Collector, CollectorError, check_docker, first_line
+from dozor.collectors.base import Collector, CollectorError, ServiceNotFound, check_docker, first_line
 from dozor.collectors.status import parse_docker_time
 from dozor.transport.base import CommandResult
 
@@ -235,7 +235,7 @@ def parse_logs(result: CommandResult) -> LogResult:
     if "nomatch" in head:
         target, _, project = head["nomatch"].partition(" ")
         where = f" in project {project}" if project else ""
-        raise CollectorError(f"no container for service {target}{where}")
+        raise ServiceNotFound(f"no container for service {target}{where}")
     if "ambiguous" in head:
         projects = sorted({c.split()[1] for c in candidates if len(c.split()) > 1})
         raise CollectorError(f"service {head['ambiguous']} exists in several projects ({', '.join(projects)}); "

@@ -26,6 +26,7 @@ import tomli_w
 from pydantic import BaseModel, ValidationError
 from pydantic_core import ErrorDetails
 
+from dozor.errors import InventoryError  # re-exported: defined with the other errors
 from dozor.inventory.models import LOCAL, Inventory, Timeouts
 
 ENV_INVENTORY = "DOZOR_INVENTORY"
@@ -41,15 +42,6 @@ _SEED_FIELDS = {
     "SERVER_SERVICES": "services",
     "SERVER_TIMEOUT": "command",
 }
-
-
-class InventoryError(Exception):
-    """The inventory cannot be used. One line per problem: ``where: key.path: what is wrong``."""
-
-    def __init__(self, where: str, problems: Sequence[tuple[str, str]]) -> None:
-        self.where = where
-        self.problems = list(problems)
-        super().__init__("\n".join(f"{where}: {key}: {msg}" if key else f"{where}: {msg}" for key, msg in problems))
 
 
 def load_inventory(
