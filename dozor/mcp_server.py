@@ -8,13 +8,14 @@ import sys
 
 def main() -> None:
     """Serve stdio; a bad inventory ends the process with a message on stderr and exit 2."""
+    from dozor.envflags import env_flag
     from dozor.inventory.loader import InventoryError
     from dozor.mcp.serving import serve_stdio
 
-    read_only = os.environ.get("DOZOR_READ_ONLY", "").strip().lower() in ("1", "true", "yes")
     try:
+        read_only = env_flag("DOZOR_READ_ONLY")
         serve_stdio(inventory=os.environ.get("DOZOR_INVENTORY") or None, read_only=read_only)
-    except InventoryError as exc:
+    except (InventoryError, ValueError) as exc:
         print(f"dozor: {exc}", file=sys.stderr)
         sys.exit(2)
 

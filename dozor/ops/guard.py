@@ -12,11 +12,11 @@ Rules (each refusal names its rule):
 
 from __future__ import annotations
 
-import os
 import posixpath
 import re
 from collections.abc import Mapping, Sequence
 
+from dozor.envflags import env_flag
 from dozor.errors import GuardRefused  # re-exported: defined with the other errors
 from dozor.inventory.models import Project, ResolvedHost
 
@@ -54,9 +54,8 @@ def check_names(kind: str, values: Sequence[object] | None) -> list[str]:
 
 
 def read_only_from_env(env: Mapping[str, str] | None = None) -> bool:
-    """True when ``DOZOR_READ_ONLY`` is set to a true value."""
-    env = os.environ if env is None else env
-    return env.get(READ_ONLY_ENV, "").strip().lower() in ("1", "true", "yes", "on")
+    """True when ``DOZOR_READ_ONLY`` is set to a true value (``ValueError`` when it is not a boolean)."""
+    return env_flag(READ_ONLY_ENV, env=env)
 
 
 def check_writable(host: ResolvedHost, *, read_only: bool = False) -> None:
