@@ -143,6 +143,20 @@ def _dotenv_value(raw: str) -> str:
     return re.split(r"\s+#", raw, maxsplit=1)[0].strip()
 
 
+def load_seed_inventory(env: Mapping[str, str] | None = None, *, cwd: str | Path | None = None) -> Inventory:
+    """The one-host inventory of the seed's ``SERVER_*`` variables (``./.env``, the environment over it).
+
+    Unlike ``load_inventory`` this never picks up a ``fleet.toml``: the variables are the contract.
+    Raises ``InventoryError`` when ``SERVER_HOST`` is unset or a variable is invalid.
+    """
+    env = os.environ if env is None else env
+    base = Path.cwd() if cwd is None else Path(cwd)
+    seed = _seed_variables(env, base / ".env")
+    if not seed.get("SERVER_HOST", ("", ""))[0].strip():
+        raise InventoryError("environment", [("SERVER_HOST", "not set (neither in the environment nor ./.env)")])
+    return _inventory_from_seed(seed)
+
+
 def _seed_variables(env: Mapping[str, str], dotenv: Path) -> dict[str, tuple[str, str]]:
     """SERVER_* values with where each came from: ``./.env`` first, the environment over it."""
     found: dict[str, tuple[str, str]] = {}
