@@ -113,7 +113,7 @@ def status(
     from dozor.cli import views
 
     result = run_fleet(options(ctx), lambda f: f.status(options(ctx).host, service=service), label="status")
-    views.show(options(ctx), result, "status")
+    views.status(options(ctx), result)
     _fleet_exit(result)
 
 
@@ -123,7 +123,7 @@ def resources(ctx: typer.Context) -> None:
     from dozor.cli import views
 
     result = run_fleet(options(ctx), lambda f: f.resources(options(ctx).host), label="resources")
-    views.show(options(ctx), result, "resources")
+    views.resources(options(ctx), result)
     _fleet_exit(result)
 
 
@@ -150,7 +150,7 @@ def logs(
         lambda f: f.logs(service, opts.host, lines=lines, since=since, errors_only=errors, grep=grep, project=project),
         label=f"logs {service}",
     )
-    views.show(opts, result, "logs")
+    views.logs(opts, result)
     if not result.answered and result.hosts:
         raise fail(f"no logs for service {service!r} on the selected hosts", Exit.PROBLEMS)
     _fleet_exit(result)
