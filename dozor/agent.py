@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from dozor.fleet import Fleet
-from dozor.inventory.loader import load_inventory
+from dozor.inventory.loader import load_inventory, load_seed_inventory
 from dozor.inventory.models import Inventory
 from dozor.report.models import FleetReport
 from dozor.runner.sync import run_sync
@@ -80,17 +80,9 @@ class ServerAgent(FleetAgent):
         """Build the agent from the seed variables; raises ``InventoryError`` when ``SERVER_HOST`` is unset.
 
         Unlike ``load_inventory`` this never picks up a ``fleet.toml``: the seed's variables are the contract.
+        A seed-era alias (listed in ``dozor.compat``): ``FleetAgent(load_seed_inventory())`` is the same.
         """
-        import os
-
-        # The loader's seed half, without its file search (a fleet.toml would otherwise win).
-        from dozor.inventory.loader import InventoryError, _inventory_from_seed, _seed_variables
-
-        base = Path(cwd) if cwd is not None else Path.cwd()
-        seed = _seed_variables(os.environ if env is None else env, base / ".env")
-        if not seed.get("SERVER_HOST", ("", ""))[0].strip():
-            raise InventoryError("environment", [("SERVER_HOST", "not set (neither in the environment nor ./.env)")])
-        inv = _inventory_from_seed(seed)
+        inv = load_seed_inventory(env, cwd=cwd)
         return cls(inv, next(iter(inv.hosts)))
 
 

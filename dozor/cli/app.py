@@ -13,6 +13,7 @@ import typer
 from dozor import __version__
 from dozor.cli import gc_policy
 from dozor.cli.context import Exit, Options, fail, options, run_fleet
+from dozor.envflags import env_flag
 
 app = typer.Typer(
     name="dozor",
@@ -60,7 +61,8 @@ def root(
     ] = None,
     json: Annotated[bool, typer.Option("--json", help="Print JSON (the pydantic models) instead of tables.")] = False,
     read_only: Annotated[
-        bool, typer.Option("--read-only", envvar="DOZOR_READ_ONLY", help="Refuse every mutation on every host.")
+        bool,
+        typer.Option("--read-only", help="Refuse every mutation on every host. [env var: DOZOR_READ_ONLY=1]"),
     ] = False,
     no_progress: Annotated[bool, typer.Option("--no-progress", help="No progress line on stderr.")] = False,
     version: Annotated[
@@ -68,6 +70,10 @@ def root(
     ] = False,
 ) -> None:
     """Root options come before the command: ``dozor --host web2 logs nginx -e``."""
+    try:
+        read_only = read_only or env_flag("DOZOR_READ_ONLY")
+    except ValueError as exc:
+        raise fail(str(exc)) from None
     ctx.obj = Options(inventory=inventory, host=host, json=json, read_only=read_only, progress=not no_progress)
 
 
@@ -109,7 +115,7 @@ def status(
     result = run_fleet(options(ctx), lambda f, p: f.status(
         options(ctx).host, service=service, progress=p,
     ), label="status")
-    views.show(options(ctx), result, "status")
+    views.status(options(ctx), result)
     _fleet_exit(result)
 
 
@@ -119,7 +125,7 @@ def resources(ctx: typer.Context) -> None:
     from dozor.cli import views
 
     result = run_fleet(options(ctx), lambda f, p: f.resources(options(ctx).host, progress=p), label="resources")
-    views.show(options(ctx), result, "resources")
+    views.resources(options(ctx), result)
     _fleet_exit(result)
 
 
@@ -148,7 +154,7 @@ def logs(
         ),
         label=f"logs {service}",
     )
-    views.show(opts, result, "logs")
+    views.logs(opts, result)
     if not result.answered and result.hosts:
         raise fail(f"no logs for service {service!r} on the selected hosts", Exit.PROBLEMS)
     _fleet_exit(result)

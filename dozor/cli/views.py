@@ -2,26 +2,46 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from dozor.cli.context import Options
 
+if TYPE_CHECKING:
+    from dozor.runner.fleet_result import FleetResult
 
-def show(opts: Options, result: Any, kind: str) -> None:
-    """Print a ``FleetResult`` as JSON or as per-host tables."""
-    if opts.json:
-        from dozor.security.redact import redact
 
-        print(redact(result.model_dump_json(indent=2)))
-        return
-    from dozor.render import terminal
+def status(opts: Options, result: FleetResult[Any]) -> None:
+    """``dozor status``: containers per host."""
+    if not _printed_json(opts, result):
+        from dozor.render import terminal
 
-    body = {
-        "status": terminal.status_body,
-        "resources": terminal.resources_body,
-        "logs": terminal.logs_body,
-    }[kind]
-    terminal.print_renderable(terminal.render_fleet(result, body))
+        terminal.print_renderable(terminal.render_fleet(result, terminal.status_body))
+
+
+def resources(opts: Options, result: FleetResult[Any]) -> None:
+    """``dozor resources``: host and container usage per host."""
+    if not _printed_json(opts, result):
+        from dozor.render import terminal
+
+        terminal.print_renderable(terminal.render_fleet(result, terminal.resources_body))
+
+
+def logs(opts: Options, result: FleetResult[Any]) -> None:
+    """``dozor logs``: one service's lines per host."""
+    if not _printed_json(opts, result):
+        from dozor.render import terminal
+
+        terminal.print_renderable(terminal.render_fleet(result, terminal.logs_body))
+
+
+def _printed_json(opts: Options, result: FleetResult[Any]) -> bool:
+    """With ``--json``, print the result (redacted) and say so; tables are imported only when needed."""
+    if not opts.json:
+        return False
+    from dozor.security.redact import redact
+
+    print(redact(result.model_dump_json(indent=2)))
+    return True
 
 
 def hosts(opts: Options, check: bool) -> None:

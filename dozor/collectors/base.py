@@ -6,7 +6,10 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Generic, TypeVar
 
+from dozor.errors import CollectorError, DockerUnavailable, ServiceNotFound
 from dozor.transport.base import CommandResult
+
+__all__ = ["Collector", "CollectorError", "DockerUnavailable", "ServiceNotFound", "check_docker", "first_line"]
 
 T = TypeVar("T")
 
@@ -17,18 +20,6 @@ _DOCKER_DOWN = (
 )
 _DOCKER_DENIED = ("permission denied while trying to connect to the docker daemon",)
 _DOCKER_MISSING = ("docker: not found", "docker: command not found", "no such file or directory: 'docker'")
-
-
-class CollectorError(Exception):
-    """The command ran but its output cannot be turned into a payload."""
-
-
-class ServiceNotFound(CollectorError):
-    """No container on the host carries the requested service's labels."""
-
-
-class DockerUnavailable(CollectorError):
-    """The host answered but its Docker engine did not (down, socket denied, CLI missing)."""
 
 
 def check_docker(result: CommandResult) -> None:

@@ -13,11 +13,7 @@ import pkgutil
 from types import MappingProxyType, ModuleType
 
 from dozor.collectors.base import Collector
-
-
-class DuplicateCollector(RuntimeError):
-    """Two module-level collectors share one ``name``."""
-
+from dozor.errors import DuplicateCollector
 
 _REGISTRY: MappingProxyType[str, Collector] | None = None
 

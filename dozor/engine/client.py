@@ -11,21 +11,11 @@ from typing import Any
 from dozor.collectors.resources import ContainerResources
 from dozor.engine import queries
 from dozor.engine.http import HTTPError, HTTPResponse, HTTPStream
-from dozor.outcome import HostStatus
+from dozor.errors import EngineTimeout, EngineUnavailable  # re-exported: defined with the other errors
 from dozor.transport.base import DEFAULT_MAX_OUTPUT, UnixSocketTransport
-from dozor.transport.errors import TransportError, UnixSocketUnavailable
+from dozor.transport.errors import UnixSocketUnavailable
 
 STATS_STREAMS = 8
-
-
-class EngineUnavailable(Exception):
-    """The socket could not be opened or did not answer like an engine: use the docker CLI instead."""
-
-
-class EngineTimeout(TransportError):
-    """The engine did not answer within the command timeout."""
-
-    status = HostStatus.TIMEOUT
 
 
 class EngineClient:

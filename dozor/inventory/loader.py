@@ -26,6 +26,7 @@ import tomli_w
 from pydantic import BaseModel, ValidationError
 from pydantic_core import ErrorDetails
 
+from dozor.errors import InventoryError  # re-exported: defined with the other errors
 from dozor.inventory.models import LOCAL, Inventory, Timeouts
 
 ENV_INVENTORY = "DOZOR_INVENTORY"
@@ -41,15 +42,6 @@ _SEED_FIELDS = {
     "SERVER_SERVICES": "services",
     "SERVER_TIMEOUT": "command",
 }
-
-
-class InventoryError(Exception):
-    """The inventory cannot be used. One line per problem: ``where: key.path: what is wrong``."""
-
-    def __init__(self, where: str, problems: Sequence[tuple[str, str]]) -> None:
-        self.where = where
-        self.problems = list(problems)
-        super().__init__("\n".join(f"{where}: {key}: {msg}" if key else f"{where}: {msg}" for key, msg in problems))
 
 
 def load_inventory(
@@ -149,6 +141,20 @@ def _dotenv_value(raw: str) -> str:
         return "".join(out)
     # Unquoted: a '#' starts a comment only after whitespace, so 'a#b' stays a value.
     return re.split(r"\s+#", raw, maxsplit=1)[0].strip()
+
+
+def load_seed_inventory(env: Mapping[str, str] | None = None, *, cwd: str | Path | None = None) -> Inventory:
+    """The one-host inventory of the seed's ``SERVER_*`` variables (``./.env``, the environment over it).
+
+    Unlike ``load_inventory`` this never picks up a ``fleet.toml``: the variables are the contract.
+    Raises ``InventoryError`` when ``SERVER_HOST`` is unset or a variable is invalid.
+    """
+    env = os.environ if env is None else env
+    base = Path.cwd() if cwd is None else Path(cwd)
+    seed = _seed_variables(env, base / ".env")
+    if not seed.get("SERVER_HOST", ("", ""))[0].strip():
+        raise InventoryError("environment", [("SERVER_HOST", "not set (neither in the environment nor ./.env)")])
+    return _inventory_from_seed(seed)
 
 
 def _seed_variables(env: Mapping[str, str], dotenv: Path) -> dict[str, tuple[str, str]]:

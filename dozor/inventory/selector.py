@@ -20,14 +20,11 @@ import difflib
 import re
 from fnmatch import fnmatchcase
 
+from dozor.errors import UnknownHostError  # re-exported: defined with the other errors
 from dozor.inventory.models import Inventory
 
 _ALL = ("all", "*")
 _GLOB_CHARS = frozenset("*?[")
-
-
-class UnknownHostError(ValueError):
-    """A pattern term matched no host."""
 
 
 def select_hosts(inv: Inventory, pattern: str | None) -> list[str]:

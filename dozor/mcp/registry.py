@@ -1,4 +1,4 @@
-"""The tool table: each tool is one decorated async function; the server adds what is available.
+"""The tool table: each tool is one decorated async function; the server offers every one of them.
 
 A tool's name and description are static text written here, never built from host data, so
 ``tools/list`` only changes through a reviewed diff (see the snapshot test).
@@ -6,7 +6,6 @@ A tool's name and description are static text written here, never built from hos
 
 from __future__ import annotations
 
-import importlib.util
 from collections.abc import Callable
 from dataclasses import dataclass
 from enum import StrEnum
@@ -31,29 +30,18 @@ class ToolSpec:
     kind: Kind
     description: str
     fn: Callable[..., Any]
-    requires: tuple[str, ...] = ()
-
-    def available(self) -> bool:
-        """True when every capability module it wraps exists (a tool is absent, not a stub, until then)."""
-        for module in self.requires:
-            try:
-                if importlib.util.find_spec(module) is None:
-                    return False
-            except ModuleNotFoundError:
-                return False
-        return True
 
 
 TOOLS: list[ToolSpec] = []
 
 
-def tool(name: str, kind: Kind, description: str, *, requires: tuple[str, ...] = ()) -> Callable[[Any], Any]:
+def tool(name: str, kind: Kind, description: str) -> Callable[[Any], Any]:
     """Register the decorated async function as the MCP tool ``name``."""
 
     def register(fn: Callable[..., Any]) -> Callable[..., Any]:
         if any(t.name == name for t in TOOLS):
             raise ValueError(f"tool {name!r} registered twice")
-        TOOLS.append(ToolSpec(name=name, kind=kind, description=description, fn=fn, requires=requires))
+        TOOLS.append(ToolSpec(name=name, kind=kind, description=description, fn=fn))
         return fn
 
     return register

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import importlib
-import importlib.util
-import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
@@ -17,15 +15,13 @@ from dozor.inventory.loader import load_inventory
 from dozor.mcp.registry import TOOLS, Kind, ToolSpec
 from dozor.mcp.state import FleetHolder, ServerState
 
-log = logging.getLogger(__name__)
-
 TOOL_MODULES = (
     "dozor.mcp.tools_read",
     "dozor.mcp.tools_diagnosis",
     "dozor.mcp.tools_ops",
     "dozor.mcp.tools_security",
 )
-"""Modules whose ``@tool`` functions the server offers. A tool module is listed once it exists."""
+"""Modules whose ``@tool`` functions the server offers; importing them registers the tools."""
 
 INSTRUCTIONS = (
     "dozor answers questions about a fleet of Docker hosts. Every read tool takes an optional `host` selector "
@@ -45,16 +41,13 @@ def annotations(spec: ToolSpec) -> ToolAnnotations:
 
 
 def offered_tools(*, read_only: bool) -> list[ToolSpec]:
-    """The tools this build offers: capability present, mutating ones dropped in read-only mode."""
+    """Every registered tool, mutating ones dropped in read-only mode.
+
+    A tool module that fails to import fails the server: a tool is never silently left out.
+    """
     for module in TOOL_MODULES:
-        if importlib.util.find_spec(module) is None:
-            continue
-        try:
-            importlib.import_module(module)
-        except ImportError as exc:
-            # A capability half-landed in the tree must not take the other tools down with it.
-            log.warning("MCP tools in %s not offered: %s", module, exc)
-    return [t for t in TOOLS if t.available() and not (read_only and t.kind is Kind.MUTATE)]
+        importlib.import_module(module)
+    return [t for t in TOOLS if not (read_only and t.kind is Kind.MUTATE)]
 
 
 def build_server(*, inventory: str | None = None, read_only: bool = False, **server_options: Any) -> MCPServer:

@@ -15,14 +15,11 @@ from mcp.server.auth.provider import AccessToken
 from mcp.server.auth.settings import AuthSettings
 from mcp.server.transport_security import TransportSecuritySettings
 
+from dozor.errors import ServeError  # re-exported: defined with the other errors
 from dozor.mcp.server import build_server
 
 TOKEN_ENV = "DOZOR_MCP_TOKEN"
 LOOPBACK_NAMES = ("127.0.0.1", "localhost", "::1")
-
-
-class ServeError(Exception):
-    """The server refuses to start (no token, bad token file...)."""
 
 
 class StaticToken:

@@ -13,7 +13,6 @@ from dozor.mcp.registry import HostArg, Kind, tool
 from dozor.mcp.shape import STRUCTURED_CAP
 from dozor.report.models import FleetReport
 
-NEEDS = ("dozor.report.diagnose", "dozor.render.report_ai", "dozor.render.sanitize")
 ALERTS_PER_HOST = 50
 
 
@@ -48,7 +47,6 @@ Services = Annotated[list[str] | None, Field(description="Only these compose ser
     "services, disk/memory/load, and analysed error logs of suspicious services. Returns alerts ranked by "
     "severity with host, service, evidence and a suggested action, problems shared by several hosts grouped, "
     "and which hosts did not answer.",
-    requires=NEEDS,
 )
 async def server_diagnose(
     ctx: Context, host: HostArg = None, services: Services = None, max_tokens: MaxTokens = 3000
@@ -63,7 +61,6 @@ async def server_diagnose(
     Kind.READ,
     "Quick health check of Docker hosts: container state and healthchecks only (no resources, no logs), "
     "with alerts ranked by severity and the hosts that did not answer. Faster than server_diagnose.",
-    requires=NEEDS,
 )
 async def server_health(
     ctx: Context, host: HostArg = None, services: Services = None, max_tokens: MaxTokens = 2000
@@ -79,7 +76,6 @@ async def server_health(
     "Deep log analysis of one compose service on every selected host where it runs: known error patterns "
     "(PostgreSQL, Redis, Nginx, MySQL, MongoDB, tracebacks, disk, DNS...) with counts, first and last seen, "
     "meaning and suggested action; repeated messages clustered; bot-scanner requests counted separately.",
-    requires=NEEDS,
 )
 async def server_analyze_logs(
     ctx: Context,

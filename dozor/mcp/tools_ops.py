@@ -28,7 +28,6 @@ from dozor.render.payload_text import failure, header, name
 from dozor.render.sanitize import fence
 from dozor.runner.fleet_result import FleetResult
 
-NEEDS = ("dozor.ops.api",)
 LOG_TAIL_CHARS = 4000
 
 
@@ -73,7 +72,6 @@ def _restart_text(host: str, r: RestartResult) -> str:
     Kind.MUTATE,
     "Restart one compose service on exactly one host (host is required; selectors matching several hosts and "
     "read-only hosts are refused). Reports the containers' new start time and health. Audited.",
-    requires=NEEDS,
 )
 async def server_restart(
     ctx: Context,
@@ -113,7 +111,6 @@ def _deploy_text(host: str, d: DeployReport) -> str:
     "Deploy a compose project declared in the inventory on exactly one host, in the background on the host "
     "(it survives the connection). Optional git pull, image pull, build, service subset. Returns the deploy id; "
     "follow it with server_deploy_status. A second deploy of the same project there is refused. Audited.",
-    requires=NEEDS,
 )
 async def server_deploy(
     ctx: Context,
@@ -162,7 +159,6 @@ def _states_text(host: str, states: list[DeployState]) -> str:
     Kind.READ,
     "State of background deploys read from the hosts: one deploy by id, or the latest deploy of each project "
     "(running, succeeded, failed or lost; step, exit code, start/end time, bounded log tail).",
-    requires=NEEDS,
 )
 async def server_deploy_status(
     ctx: Context,
@@ -206,7 +202,6 @@ def _prune_text(host: str, p: PruneReport) -> str:
     "Free disk on exactly one host: stopped containers, dangling (or all unused) images, build cache, optionally "
     "volumes, with an age filter. Without confirm=true it only previews what would go and the space freed; with "
     "it, removes them. Read-only hosts refuse. Audited.",
-    requires=NEEDS,
 )
 async def server_prune(
     ctx: Context,
@@ -240,7 +235,6 @@ def _exec_text(host: str, e: ExecOutput) -> str:
     "Run one read-only diagnostic command on the selected hosts (docker ps/logs/inspect/stats, compose ps/logs, "
     "df, free, uptime, ss, systemctl status, journalctl...). The command is checked against an allowlist and "
     "run as argv without a shell; anything else is refused with the rule that refused it. Audited.",
-    requires=NEEDS,
 )
 async def server_exec(
     ctx: Context,

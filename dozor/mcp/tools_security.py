@@ -13,7 +13,6 @@ from dozor.mcp.registry import HostArg, Kind, tool
 from dozor.mcp.shape import STRUCTURED_CAP
 from dozor.security.findings import SecurityReport
 
-NEEDS = ("dozor.security.api", "dozor.render.security_text")
 FINDINGS_PER_HOST = 60
 
 
@@ -42,7 +41,6 @@ def bounded(report: SecurityReport) -> SecurityOutput:
     "limits/healthchecks, unpinned images, sshd password login, Docker socket/TCP API exposure, world-readable "
     ".env files, secrets inlined in compose files (names only), bot scanners in access logs. Findings ranked "
     "by severity with evidence and a fix; the same problem on several hosts grouped; what was not checked.",
-    requires=NEEDS,
 )
 async def server_security(
     ctx: Context,

@@ -14,7 +14,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import TypeVar
 
-from dozor.collectors.base import CollectorError
+from dozor.errors import ActionFailed  # re-exported: defined with the other errors
 from dozor.inventory.models import ResolvedHost
 from dozor.ops.audit import AuditLog, api_actor, audit_path
 from dozor.ops.guard import GuardRefused, check_selection, check_writable
@@ -24,10 +24,6 @@ from dozor.runner.fleet_result import FleetResult
 from dozor.runner.protocol import FleetRunner
 
 T = TypeVar("T")
-
-
-class ActionFailed(CollectorError):
-    """The action ran on the host and failed (non-zero exit, bad state); the message says how."""
 
 
 @dataclass

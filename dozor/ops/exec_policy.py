@@ -54,6 +54,8 @@ import shlex
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
+from dozor.errors import CommandRefused  # re-exported: defined with the other errors
+
 MAX_COMMAND_CHARS = 2048
 MAX_TOKEN_CHARS = 512
 MAX_TOKENS = 64
@@ -62,15 +64,6 @@ MAX_PATTERN_CHARS = 200
 
 _METACHARS = frozenset(";&|<>$`(){}*?[]!~#\\")
 _QUOTES = frozenset("'\"")
-
-
-class CommandRefused(ValueError):
-    """The command is not allowed; ``rule`` names the check that refused it."""
-
-    def __init__(self, rule: str, detail: str) -> None:
-        super().__init__(f"refused by rule {rule!r}: {detail}")
-        self.rule = rule
-        self.detail = detail
 
 
 # --- value validators -------------------------------------------------------------

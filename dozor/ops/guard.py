@@ -12,13 +12,13 @@ Rules (each refusal names its rule):
 
 from __future__ import annotations
 
-import os
 import posixpath
 import re
 from collections.abc import Mapping, Sequence
 
+from dozor.envflags import env_flag
+from dozor.errors import GuardRefused  # re-exported: defined with the other errors
 from dozor.inventory.models import Project, ResolvedHost
-from dozor.runner.fanout import Refused
 
 READ_ONLY_ENV = "DOZOR_READ_ONLY"
 MAX_NAME = 128
@@ -26,15 +26,6 @@ NAME_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]*")
 # Compose file names from the inventory: relative, no traversal, no ':' (COMPOSE_FILE separator).
 _FILE_RE = re.compile(r"[A-Za-z0-9_.][A-Za-z0-9_./-]*")
 _PATH_RE = re.compile(r"/[A-Za-z0-9_./@+,=-]*")
-
-
-class GuardRefused(Refused):
-    """A mutation refused by policy; ``rule`` names the check, ``detail`` says why."""
-
-    def __init__(self, rule: str, detail: str) -> None:
-        super().__init__(f"refused by rule {rule!r}: {detail}")
-        self.rule = rule
-        self.detail = detail
 
 
 def check_name(kind: str, value: object) -> str:
@@ -63,9 +54,8 @@ def check_names(kind: str, values: Sequence[object] | None) -> list[str]:
 
 
 def read_only_from_env(env: Mapping[str, str] | None = None) -> bool:
-    """True when ``DOZOR_READ_ONLY`` is set to a true value."""
-    env = os.environ if env is None else env
-    return env.get(READ_ONLY_ENV, "").strip().lower() in ("1", "true", "yes", "on")
+    """True when ``DOZOR_READ_ONLY`` is set to a true value (``ValueError`` when it is not a boolean)."""
+    return env_flag(READ_ONLY_ENV, env=env)
 
 
 def check_writable(host: ResolvedHost, *, read_only: bool = False) -> None:

@@ -8,29 +8,17 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
-from dozor.collectors.base import Collector, CollectorError, DockerUnavailable
+from dozor.collectors.base import Collector
+from dozor.errors import CommandTimeout, Refused, outcome_status
 from dozor.inventory.models import ResolvedHost
 from dozor.outcome import HostResult, HostStatus
 from dozor.transport.base import CommandResult, Transport
-from dozor.transport.errors import TransportError
+
+__all__ = ["CommandTimeout", "HostContext", "Progress", "Refused", "run_on_hosts"]
 
 T = TypeVar("T")
 
 Progress = Callable[[int, int, str], Awaitable[None] | None]
-
-
-class CommandTimeout(TransportError):
-    """A remote command hit its command timeout (its channel was closed, partial output kept)."""
-
-    status = HostStatus.TIMEOUT
-
-    def __init__(self, message: str, result: CommandResult) -> None:
-        super().__init__(message)
-        self.result = result
-
-
-class Refused(Exception):
-    """An operation refused on this host by policy (read-only, validation)."""
 
 
 @dataclass
@@ -68,16 +56,12 @@ def _outcome(host: str, exc: BaseException, started: float) -> HostResult[Any]:
 
 
 def _raw_outcome(host: str, exc: BaseException, started: float) -> HostResult[Any]:
+    """The status comes from the exception's type (``dozor.errors``); anything else is an unexpected error."""
     elapsed = time.monotonic() - started
-    if isinstance(exc, TransportError):
-        return HostResult(host=host, status=exc.status, reason=exc.message, duration=elapsed)
-    if isinstance(exc, DockerUnavailable):
-        return HostResult(host=host, status=HostStatus.DOCKER_UNAVAILABLE, reason=str(exc), duration=elapsed)
-    if isinstance(exc, Refused):
-        return HostResult(host=host, status=HostStatus.REFUSED, reason=str(exc), duration=elapsed)
-    if isinstance(exc, CollectorError):
-        return HostResult(host=host, status=HostStatus.ERROR, reason=str(exc), duration=elapsed)
-    return HostResult(host=host, status=HostStatus.ERROR, reason=f"{type(exc).__name__}: {exc}", duration=elapsed)
+    status = outcome_status(exc)
+    if status is None:
+        return HostResult(host=host, status=HostStatus.ERROR, reason=f"{type(exc).__name__}: {exc}", duration=elapsed)
+    return HostResult(host=host, status=status, reason=str(exc), duration=elapsed)
 
 
 async def run_on_hosts(

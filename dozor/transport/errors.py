@@ -1,5 +1,8 @@
 """Connection-level failures raised by transports and turned into data by the runner.
 
+The classes live in :mod:`dozor.errors` (the whole tree is drawn there); this module
+re-exports the transport branch:
+
     TransportError
     ├── HostUnreachable      TCP refused, DNS failure, network down
     ├── ConnectTimeout       connect + handshake + auth did not finish in time
@@ -9,61 +12,30 @@
     ├── ChannelError         the connection is up but a command channel could not be opened
     └── UnixSocketUnavailable  the connection is up but a unix socket on the host cannot be opened
 
-A command that runs too long is not an exception: ``CommandResult.timed_out`` says so.
+A command that runs too long is not an exception here: ``CommandResult.timed_out`` says so
+(the runner raises ``CommandTimeout`` from it).
 """
 
 from __future__ import annotations
 
-from dozor.outcome import HostStatus
+from dozor.errors import (
+    AuthFailed,
+    ChannelError,
+    ConnectTimeout,
+    HostKeyMismatch,
+    HostKeyUnknown,
+    HostUnreachable,
+    TransportError,
+    UnixSocketUnavailable,
+)
 
-
-class TransportError(Exception):
-    """Base class: the host could not be asked anything."""
-
-    status: HostStatus = HostStatus.ERROR
-
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
-
-
-class HostUnreachable(TransportError):
-    """The TCP connection could not be made."""
-
-    status = HostStatus.UNREACHABLE
-
-
-class ConnectTimeout(TransportError):
-    """Connect, handshake and authentication did not complete within the connect timeout."""
-
-    status = HostStatus.TIMEOUT
-
-
-class AuthFailed(TransportError):
-    """The SSH server rejected every credential offered."""
-
-    status = HostStatus.AUTH_FAILED
-
-
-class HostKeyUnknown(TransportError):
-    """The host's key is not known and the policy is strict."""
-
-    status = HostStatus.HOSTKEY_UNKNOWN
-
-
-class HostKeyMismatch(TransportError):
-    """The host presented a key that differs from the recorded one."""
-
-    status = HostStatus.HOSTKEY_MISMATCH
-
-
-class ChannelError(TransportError):
-    """The connection is up but no command channel could be opened."""
-
-    status = HostStatus.ERROR
-
-
-class UnixSocketUnavailable(TransportError):
-    """A unix socket on the host could not be opened (missing, permission denied, forwarding disabled)."""
-
-    status = HostStatus.ERROR
+__all__ = [
+    "AuthFailed",
+    "ChannelError",
+    "ConnectTimeout",
+    "HostKeyMismatch",
+    "HostKeyUnknown",
+    "HostUnreachable",
+    "TransportError",
+    "UnixSocketUnavailable",
+]

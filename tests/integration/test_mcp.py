@@ -314,6 +314,34 @@ async def test_sse_transport_with_token(fleet: Any) -> None:
             assert _hosts(r)["web2"]["status"] == "ok"
 
 
+@pytest.mark.parametrize("transport", ["http", "sse"])
+async def test_dozor_serve_transport_lists_tools(fleet: Any, transport: str) -> None:
+    """`dozor serve --transport http|sse` on a free port: an MCP client with the token lists the tools."""
+    from mcp.client.sse import sse_client
+
+    port = _free_port()
+    argv = [sys.executable, "-m", "dozor", "serve", "--transport", transport, "--bind", "127.0.0.1",
+            "--port", str(port)]
+    for base in _start(fleet, argv, port):
+        if transport == "http":
+            client = _http_client(base)
+        else:
+            client = Client(sse_client(f"{base}/sse", headers={"Authorization": f"Bearer {TOKEN}"}),
+                            read_timeout_seconds=60)
+        async with client as c:
+            names = {t.name for t in (await c.list_tools()).tools}
+        assert {"fleet_hosts", "server_status", "server_logs", "server_restart"} <= names
+
+
+async def test_python_m_mcp_server_alias_lists_tools_read_only(fleet: Any) -> None:
+    """The seed's `python -m dozor.mcp_server` still serves stdio, and reads DOZOR_READ_ONLY=on like dozor."""
+    params = StdioServerParameters(command=sys.executable, args=["-m", "dozor.mcp_server"],
+                                   env=_env(fleet, DOZOR_READ_ONLY="on"), cwd=ROOT)
+    async with Client(params, read_timeout_seconds=90) as c:
+        names = {t.name for t in (await c.list_tools()).tools}
+    assert {"fleet_hosts", "server_status"} <= names and "server_restart" not in names
+
+
 # -- MCP Inspector (a client written by someone else) ------------------------------------------------
 
 
