@@ -14,6 +14,7 @@ from dozor.mcp.shape import STRUCTURED_CAP
 from dozor.report.models import FleetReport
 
 ALERTS_PER_HOST = 50
+SYMPTOMS_PER_INCIDENT = 5
 
 
 class ReportOutput(BaseModel):
@@ -24,7 +25,8 @@ class ReportOutput(BaseModel):
 
 
 def bounded(report: FleetReport) -> ReportOutput:
-    """Drop per-service log summaries, then alerts beyond the first 50 per host, while over the size cap."""
+    """Drop per-service log summaries, then alerts beyond 50 per host, then incident symptoms beyond 5, while
+    over the size cap."""
     if len(report.model_dump_json()) <= STRUCTURED_CAP:
         return ReportOutput(report=report)
     slim = report.model_copy(update={"hosts": [h.model_copy(update={"logs": []}) for h in report.hosts]})
@@ -33,6 +35,10 @@ def bounded(report: FleetReport) -> ReportOutput:
         hosts = [h.model_copy(update={"alerts": h.alerts[:ALERTS_PER_HOST]}) for h in slim.hosts]
         slim = slim.model_copy(update={"hosts": hosts})
         note += f"; alerts beyond {ALERTS_PER_HOST} per host (ask per host)"
+    if len(slim.model_dump_json()) > STRUCTURED_CAP:
+        incidents = [i.model_copy(update={"symptoms": i.symptoms[:SYMPTOMS_PER_INCIDENT]}) for i in slim.incidents]
+        slim = slim.model_copy(update={"incidents": incidents})
+        note += f"; incident symptoms beyond {SYMPTOMS_PER_INCIDENT} (every alert stays in the host's list)"
     return ReportOutput(report=slim, omitted=note)
 
 
@@ -44,9 +50,10 @@ Services = Annotated[list[str] | None, Field(description="Only these compose ser
     "server_diagnose",
     Kind.READ,
     "Full diagnosis of Docker hosts in one call: container state and health, crash loops, OOM kills, missing "
-    "services, disk/memory/load, and analysed error logs of suspicious services. Returns alerts ranked by "
-    "severity with host, service, evidence and a suggested action, problems shared by several hosts grouped, "
-    "and which hosts did not answer.",
+    "services, disk/memory/load, and the analysed recent logs of every service. Returns incidents first (a root "
+    "cause with the symptoms it explains, linked across services; the same problem on several hosts is one "
+    "incident), then alerts ranked by severity with host, service, evidence and a suggested action, and which "
+    "hosts did not answer.",
 )
 async def server_diagnose(
     ctx: Context, host: HostArg = None, services: Services = None, max_tokens: MaxTokens = 3000

@@ -2,7 +2,9 @@
 
 Rules the text keeps:
 
-- most urgent first; every issue names host, project/service, a count and the last-seen time;
+- incidents first, most urgent first: the root cause with its evidence and action, then the symptoms it
+  explains in one line each and the links that tie them; every claim names host, project/service, a count
+  and the last-seen time;
 - the same problem on several hosts is one block (title and action once, one line per host);
 - server output (log lines, healthcheck output) only inside ``fence`` blocks, control characters stripped;
 - a hard size cap (tokens estimated as characters / 4): blocks that do not fit are counted in an explicit
@@ -13,11 +15,11 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from dozor.model.incident import Incident
 from dozor.model.severity import Severity
 from dozor.model.timetext import ts
 from dozor.render.sanitize import clean, fence
 from dozor.report.alerts import Alert, AlertCode
-from dozor.report.correlate import group_key
 from dozor.report.models import AlertChange, FleetReport
 
 CHARS_PER_TOKEN = 4
@@ -25,6 +27,7 @@ EXCERPT_CHARS = 240
 FOOTER_RESERVE = 320
 MAX_NAMES = 30
 MAX_CHANGES = 10
+MAX_SYMPTOMS = 6
 
 
 def estimate_tokens(text: str) -> int:
@@ -49,55 +52,45 @@ def _excerpt(a: Alert) -> list[str]:
     return ["   " + line for line in block.splitlines()]
 
 
-def _block(n: int, group: list[Alert]) -> str:
-    a = group[0]
-    sev = a.severity.value.upper()
-    if len(group) == 1:
-        lines = [
-            f"{n}. [{sev}] {clean(a.where, 120)} — {clean(a.title, 160)} ({_seen(a)})",
-            f"   evidence: {clean(a.evidence, 360)}",
-            f"   action: {clean(a.action, 300)}",
-            *_excerpt(a),
-        ]
-        return "\n".join(lines)
-    hosts = sorted({x.host for x in group})
-    what = a.subject if a.code.value == "log_pattern" else (a.service or a.code.value)
-    lines = [f"{n}. [{sev}] the same {a.code.value} ({clean(what or '', 80)}) on {len(hosts)} hosts — "
-             f"{clean(a.title, 160)}"]
-    lines += [f"   - {clean(x.where, 120)}: {_seen(x)}; {clean(x.evidence, 200)}" for x in group]
-    lines.append(f"   action: {clean(a.action, 300)}")
-    lines += _excerpt(a)
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}" + ("" if n == 1 else "s")
+
+
+def _alert_lines(a: Alert) -> list[str]:
+    return [f"   evidence: {clean(a.evidence, 360)}", f"   action: {clean(a.action, 300)}"]
+
+
+def _block(n: int, inc: Incident) -> str:
+    """One incident: its chain, the root cause with evidence and action, then its symptoms in one line each."""
+    root = inc.root_cause
+    assert isinstance(root, Alert)
+    sev = inc.severity.value.upper()
+    symptoms = [s for s in inc.symptoms if isinstance(s, Alert)]
+    if len(inc.hosts) > 1:
+        same = [root, *[s for s in symptoms if s.code is root.code and s.subject == root.subject]]
+        what = root.subject if root.code is AlertCode.LOG_PATTERN else (root.service or root.code.value)
+        lines = [f"{n}. [{sev}] the same {root.code.value} ({clean(what or '', 80)}) on {len(inc.hosts)} hosts — "
+                 f"{clean(root.title, 160)}"]
+        lines += [f"   - {clean(x.where, 120)}: {_seen(x)}; {clean(x.evidence, 200)}" for x in same]
+        lines.append(f"   action: {clean(root.action, 300)}")
+        symptoms = [s for s in symptoms if s not in same]
+    elif not symptoms:
+        lines = [f"{n}. [{sev}] {clean(root.where, 120)} — {clean(root.title, 160)} ({_seen(root)})",
+                 *_alert_lines(root)]
+    else:
+        lines = [f"{n}. [{sev}] {clean(inc.summary, 400)}",
+                 f"   root cause: {clean(root.where, 120)} — {clean(root.title, 160)} ({_seen(root)})",
+                 *_alert_lines(root)]
+    if symptoms:
+        lines.append(f"   symptoms ({len(symptoms)}): " + "; ".join(
+            f"{clean(s.where, 80)} {clean(s.title, 100)} ({_seen(s)})" for s in symptoms[:MAX_SYMPTOMS])
+            + (f"; +{len(symptoms) - MAX_SYMPTOMS} more" if len(symptoms) > MAX_SYMPTOMS else ""))
+    if inc.links:
+        lines.append("   linked: " + "; ".join(
+            f"{clean(lk.service, 40)} → {clean(lk.upstream, 40)} ({clean(lk.evidence, 80)})"
+            for lk in inc.links[:MAX_SYMPTOMS]))
+    lines += _excerpt(root)
     return "\n".join(lines)
-
-
-def _cited(alerts: list[Alert]) -> set[str]:
-    """Keys of log-pattern alerts already quoted (count and last time) in their service's main alert's evidence."""
-    mains: dict[tuple[str, str | None, str | None], str] = {}
-    for a in alerts:
-        if a.code is not AlertCode.LOG_PATTERN and a.code is not AlertCode.ERROR_BURST and a.service:
-            mains[(a.host, a.project, a.service)] = mains.get((a.host, a.project, a.service), "") + a.evidence
-    return {a.key for a in alerts if a.code is AlertCode.LOG_PATTERN and a.subject
-            and f"× {a.subject} (" in mains.get((a.host, a.project, a.service), "")}
-
-
-def _groups(alerts: list[Alert]) -> list[list[Alert]]:
-    """Alerts grouped by correlation key (one group per problem), in rank order of each group's first alert.
-
-    Log-pattern alerts a service's main alert already cites are left out (their data is in that evidence).
-    """
-    cited = _cited(alerts)
-    by_key: dict[tuple[object, ...], list[Alert]] = {}
-    for a in alerts:
-        if a.key in cited:
-            continue
-        by_key.setdefault((a.severity, *group_key(a)), []).append(a)
-    out: list[list[Alert]] = []
-    for group in by_key.values():
-        if len({a.host for a in group}) > 1:
-            out.append(group)
-        else:
-            out.extend([a] for a in group)
-    return sorted(out, key=lambda g: (g[0].severity.rank, -len(g), g[0].sort_key()))
 
 
 def _change_line(c: AlertChange) -> str:
@@ -132,8 +125,8 @@ def render_ai(report: FleetReport, *, max_tokens: int = 4000) -> str:
         head.append(f"Verdict: healthy — no problems on {len(report.hosts)} hosts ({running} services running). "
                     "Nothing to do.")
     else:
-        head.append(f"Verdict: NEEDS ATTENTION — {c['critical']} critical, {c['warning']} warning, {c['info']} info "
-                    f"(exit {report.exit_code}).")
+        head.append(f"Verdict: NEEDS ATTENTION — {_count(len(report.incidents), 'incident')} from {c['critical']} critical, "
+                    f"{c['warning']} warning, {c['info']} info alerts (exit {report.exit_code}).")
         if unreachable:
             head.append(f"Did not answer ({len(unreachable)}): {_names(unreachable)} — nothing on them was checked.")
     head += _changes(report)
@@ -151,25 +144,23 @@ def render_ai(report: FleetReport, *, max_tokens: int = 4000) -> str:
              for h in report.hosts for lg in h.logs if lg.scanner_requests]
     if scans:
         tail.append("Bot-scanner requests (reconnaissance, not application errors): " + ", ".join(scans[:10]))
-    alerts = report.alerts
-
     text = "\n".join(head)
     used = len(text) + sum(len(x) + 1 for x in tail) + FOOTER_RESERVE
     blocks: list[str] = []
-    groups = _groups(alerts)
-    omitted: list[Alert] = []
-    if groups:
-        blocks.append("\nIssues, most urgent first:")
+    incidents = report.incidents
+    omitted: list[Incident] = []
+    if incidents:
+        blocks.append("\nIssues, most urgent first (each an incident: root cause, then its symptoms):")
         used += len(blocks[0]) + 1
-    for i, g in enumerate(groups):
-        b = _block(len(blocks), g)
+    for i, inc in enumerate(incidents):
+        b = _block(len(blocks), inc)
         if used + len(b) + 1 > budget:
-            omitted = [a for rest in groups[i:] for a in rest]
+            omitted = list(incidents[i:])
             break
         blocks.append(b)
         used += len(b) + 1
     if omitted:
-        by = {s: sum(1 for a in omitted if a.severity is s) for s in Severity}
+        by = {s: sum(1 for x in omitted if x.severity is s) for s in Severity}
         detail = ", ".join(f"{n} {s.value}" for s, n in by.items() if n)
         blocks.append(f"… {len(omitted)} more issues omitted ({detail}) to stay within {max_tokens} tokens; "
                       "narrow with --host or read the full report with --json.")

@@ -37,6 +37,13 @@ def render_markdown(report: FleetReport) -> str:
         for title, items in (("New", ch.new), ("Resolved", ch.resolved)):
             if items:
                 out += ["", f"### {title}", "", *(_change(x) for x in items[:MAX_ROWS])]
+    if report.incidents:
+        out += ["", "## Incidents", "", "| severity | incident | root cause | symptoms | last seen |",
+                "|---|---|---|---|---|"]
+        for inc in report.incidents[:MAX_ROWS]:
+            r = inc.root_cause
+            out.append(f"| {inc.severity.value} | {_cell(inc.summary, 300)} | {_cell(r.where, 80)}: "
+                       f"{_cell(r.title)} | {len(inc.symptoms)} | {ts(inc.last_seen) if inc.last_seen else '-'} |")
     alerts = report.alerts
     if alerts:
         out += ["", "## Issues", "", "| severity | host | service | problem | evidence | count | last seen | action |",

@@ -39,6 +39,8 @@ def render_prometheus(report: FleetReport) -> str:
                      code=a.code.value, subject=a.subject), 1) for a in report.alerts])
     metric("dozor_alerts_total", "Active alerts across the fleet per severity.",
            [(_labels(severity=s), n) for s, n in report.counts.items()])
+    metric("dozor_incidents", "Incidents (alerts grouped by root cause) per severity.",
+           [(_labels(severity=s.value), sum(1 for i in report.incidents if i.severity is s)) for s in Severity])
     metric("dozor_hosts", "Hosts selected by the run.", [("", len(report.hosts))])
     metric("dozor_hosts_answered", "Hosts that answered the run.", [("", len(report.answered))])
     if report.changes is not None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from rich.console import Console, Group, RenderableType
 from rich.text import Text
 
-from dozor.render.style import counts_line, plain, problem_table, ts
+from dozor.render.style import SEVERITY_STYLE, counts_line, plain, problem_table, ts
 from dozor.report.models import FleetReport
 
 
@@ -26,7 +26,14 @@ def render_terminal(report: FleetReport) -> RenderableType:
                 line = Text(f"{label:9}", style=style)
                 line.append_text(plain(f"{x.severity.value} {where} — {x.title}"))
                 parts.append(line)
+    for inc in report.incidents:
+        line = Text(f"{inc.severity.value:9}", style=SEVERITY_STYLE[inc.severity.value])
+        line.append_text(plain(inc.summary, 300))
+        if inc.symptoms:
+            line.append(f"  (+{len(inc.symptoms)} symptoms)", style="dim")
+        parts.append(line)
     if report.alerts:
+        parts.append(Text("alerts", style="dim"))
         parts.append(problem_table(report.alerts, "last seen", lambda a: Text(ts(a.last_seen) if a.last_seen else "-"),
                                    lambda a: a.evidence))
     for x in report.correlations:

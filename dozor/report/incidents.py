@@ -107,7 +107,8 @@ def _phrase(alerts: list[Alert], root: Alert | None = None) -> str:
     other = next((a for a in sorted(alerts, key=lambda a: a.severity.rank)), None)
     name = alerts[0].service or alerts[0].host
     bits = [x.title for x in (state, pattern) if x is not None] or ([other.title] if other else [])
-    return f"{name}: " + ": ".join(bits)
+    text = ": ".join(bits)
+    return text if text.startswith(name) else f"{name}: {text}"
 
 
 @dataclass

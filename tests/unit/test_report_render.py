@@ -98,3 +98,23 @@ def test_prometheus_textfile_format():
         elif not line.startswith("# HELP"):
             assert sample.match(line), line
             assert line.split("{")[0].split()[0] in names
+
+
+def test_incidents_lead_with_the_root_cause_and_list_their_symptoms():
+    from dozor.report.incidents import service_links
+    from tests.unit.test_report_incidents import _chain
+
+    containers, alerts, kinds = _chain()
+    host = host_ok("web1", alerts)
+    host.links = service_links("web1", alerts, containers, kinds)
+    r = fleet([host, host_ok("web2")])
+    assert len(r.incidents) == 1 and len(r.alerts) == len(alerts) > 3
+    text = r.to_ai_prompt()
+    first = text.index("1. [CRITICAL] web1 store — db: ")
+    assert first < text.index("→ orders") < text.index("→ gateway")
+    assert "root cause: web1 store/db — " in text and "symptoms (" in text
+    assert "orders → db (its environment points at db)" in text
+    assert "1 incident from 4 critical" in text
+    md = r.to_markdown()
+    assert "## Incidents" in md and md.index("## Incidents") < md.index("## Issues")
+    assert 'dozor_incidents{severity="critical"} 1' in r.to_prometheus()
