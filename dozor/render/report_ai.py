@@ -125,8 +125,9 @@ def render_ai(report: FleetReport, *, max_tokens: int = 4000) -> str:
         head.append(f"Verdict: healthy — no problems on {len(report.hosts)} hosts ({running} services running). "
                     "Nothing to do.")
     else:
-        head.append(f"Verdict: NEEDS ATTENTION — {_count(len(report.incidents), 'incident')} from {c['critical']} critical, "
-                    f"{c['warning']} warning, {c['info']} info alerts (exit {report.exit_code}).")
+        incidents = _count(len(report.incidents), "incident")
+        head.append(f"Verdict: NEEDS ATTENTION — {incidents} from {c['critical']} critical, {c['warning']} warning, "
+                    f"{c['info']} info alerts (exit {report.exit_code}).")
         if unreachable:
             head.append(f"Did not answer ({len(unreachable)}): {_names(unreachable)} — nothing on them was checked.")
     head += _changes(report)
