@@ -1313,7 +1313,9 @@ def detect_kind(image: str, service: str) -> str | None:
 
 # What a service's own log says it is: line shapes only the software itself prints. A kind needs
 # ``_CONTENT_MIN_LINES`` matching lines (one stray quote in an app's log is not enough), except the
-# signatures marked strong (a whole traceback header, a Redis client error reply), where one suffices.
+# signatures marked strong (a whole traceback header, a goroutine dump), where one suffices. A client's
+# report of a server's error (redis-py printing Redis's "OOM command not allowed") says what the service
+# talks to, not what it is: it never makes a kind (the pattern still matches; the incident rules link it).
 _CONTENT_RULES: tuple[tuple[str, bool, re.Pattern[str]], ...] = (
     # nginx error log: "2026/11/27 05:13:18 [error] 29#29: *1 ..." (level, pid#tid)
     ("nginx", False, re.compile(r"^\d{4}/\d{2}/\d{2} \d{2}:\d{2}:\d{2} \[(?:emerg|alert|crit|error|warn|notice|info)\] "
@@ -1323,11 +1325,6 @@ _CONTENT_RULES: tuple[tuple[str, bool, re.Pattern[str]], ...] = (
                                    r"STATEMENT):  \S")),
     # redis-server: "1:M 27 Nov 2026 05:13:18.123 * Ready to accept connections"
     ("redis", False, re.compile(r"^\d+:[MSCX] \d{1,2} [A-Z][a-z]{2} \d{4} \d{2}:\d{2}:\d{2}\.\d{3} [*#.-] ")),
-    # Redis error replies as clients report them (redis-py, ioredis, Jedis...): the server's own words
-    ("redis", True, re.compile(r"\bOOM command not allowed when used memory\b|\bMISCONF Redis is configured\b"
-                               r"|\bNOAUTH Authentication required\b|\bWRONGTYPE Operation against a key\b"
-                               r"|\bLOADING Redis is loading\b"
-                               r"|\bREADONLY You can't write against a read only replica\b")),
     # MySQL / MariaDB: "2026-11-27T05:13:18.123456Z 12 [ERROR] [MY-010123] [Server] ..." / mariadbd lines
     ("mysql", False, re.compile(r" \[(?:ERROR|Warning|Note|System)\] \[MY-\d{6}\] |\bmariadbd?: |\[ERROR\] mysqld: ")),
     # MongoDB structured log: {"t":{"$date":...},"s":"E","c":"NETWORK",...}
@@ -1347,7 +1344,7 @@ _CONTENT_MIN_LINES = 2
 
 def detect_kind_from_log(lines: Iterable[str]) -> str | None:
     """The service kind recognised from what its log says (nginx error lines, PostgreSQL ``FATAL:  ``,
-    redis-server's line format or Redis error replies, Python/Java/Node/Go tracebacks), or None.
+    redis-server's line format, Python/Java/Node/Go tracebacks), or None.
 
     The kind with the most matching lines wins; service kinds before app kinds on a tie. Lines are the
     log text without docker's timestamp prefix.

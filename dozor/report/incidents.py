@@ -90,7 +90,16 @@ def service_links(
 
 
 def _root_alert(alerts: list[Alert]) -> Alert:
-    """The alert that says why: a log pattern before the state it caused, then the most urgent."""
+    """The alert that says why, most urgent first.
+
+    A crash loop, an exit or a failing healthcheck is the effect of what the service logged before it, so a
+    log pattern of the same severity is the cause. An OOM kill is the cause itself (the kernel ended the
+    process for its memory): what else the log says is a symptom beside it.
+    """
+    oom = [a for a in alerts if a.code is AlertCode.OOM_KILLED]
+    if oom:
+        return min(oom, key=lambda a: (a.severity.rank, a.key))
+
     def key(a: Alert) -> tuple[int, int, int, str]:
         specific = 0 if a.code is AlertCode.LOG_PATTERN else 1 if a.code in _STATE_CODES else 2
         return (a.severity.rank, specific, -a.count, a.key)
@@ -99,15 +108,15 @@ def _root_alert(alerts: list[Alert]) -> Alert:
 
 
 def _phrase(alerts: list[Alert], root: Alert | None = None) -> str:
-    """``orders crash-looping: postgres auth failed`` — a service's state and its most telling log pattern."""
-    state = next((a for a in sorted(alerts, key=lambda a: a.severity.rank) if a.code in _STATE_CODES), None)
-    pattern = root if root is not None and root.code is AlertCode.LOG_PATTERN else next(
-        (a for a in sorted(alerts, key=lambda a: (a.severity.rank, -a.count)) if a.code is AlertCode.LOG_PATTERN),
-        None)
-    other = next((a for a in sorted(alerts, key=lambda a: a.severity.rank)), None)
+    """``orders is crash-looping: <what its log says>`` — a service's state and the log pattern behind it."""
+    ranked = sorted(alerts, key=lambda a: (a.severity.rank, -a.count, a.key))
+    root = root or _root_alert(alerts)
+    state = next((a for a in ranked if a.code in _STATE_CODES), None)
+    if root.code is AlertCode.LOG_PATTERN and state is not None:
+        text = f"{state.title}: {root.title}"
+    else:
+        text = root.title
     name = alerts[0].service or alerts[0].host
-    bits = [x.title for x in (state, pattern) if x is not None] or ([other.title] if other else [])
-    text = ": ".join(bits)
     return text if text.startswith(name) else f"{name}: {text}"
 
 
@@ -161,7 +170,7 @@ def host_incidents(host: str, project_alerts: Sequence[Alert], links: Sequence[S
         order = _downstream_order(root_svc, g.services, upstream)
         alerts = [a for s in order for a in by_service[s]]
         root = _root_alert(by_service[root_svc])
-        phrases = [_phrase(by_service[root_svc], root)] + [_phrase(by_service[s]) for s in order[1:]]
+        phrases = [_phrase(by_service[s], root if s == root_svc else None) for s in order]
         incidents.append(_incident([host], alerts, root, g.links, phrases))
     return incidents
 

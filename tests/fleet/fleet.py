@@ -204,7 +204,7 @@ _HOSTS = [
 _INVENTORY_PROJECTS = {
     "web1": [("shop", ["web", "worker"])],
     "web2": [("shop", ["web", "api", "cache"]), ("jobs", ["worker", "gateway", "billing", "feed"])],
-    "db1": [("data", ["db", "backup", "db-ok"])],
+    "db1": [("data", ["db", "backup", "db-ok"]), ("store", ["ledger", "orders", "front"])],
 }
 
 
@@ -296,10 +296,47 @@ _JOBS_FEED = (  # healthy but chatty: INFO lines, 200 access lines, zero-valued 
     'echo "$(date -u +%FT%TZ) INFO feed: retry policy on_error=backoff, 0 errors in the last hour"; '
     "sleep 2 & wait $!; done"
 )
+# Project "store" on db1: one cause, symptoms in two other services. The database ("ledger") rejects the
+# app's password; the app ("orders", pointed at the database by DATABASE_URL) crash-loops on it; the proxy
+# ("front") cannot reach the app and answers clients 502. None of the names or images names its software.
+_STORE_LEDGER = (  # PostgreSQL's own log: the server side of the failed logins
+    'trap "exit 0" TERM INT; '
+    'echo "$(date -u "+%F %T.000 UTC") [1] LOG:  starting PostgreSQL 16.1 on x86_64-pc-linux-musl"; '
+    'echo "$(date -u "+%F %T.000 UTC") [1] LOG:  database system is ready to accept connections"; i=100; '
+    "while true; do i=$((i+1)); "
+    'echo "$(date -u "+%F %T.000 UTC") [$i] FATAL:  password authentication failed for user \\"store\\"" >&2; '
+    'echo "$(date -u "+%F %T.000 UTC") [$i] DETAIL:  Connection matched file \\"/var/lib/postgresql/data/'
+    'pg_hba.conf\\" line 100: \\"host all all all scram-sha-256\\"" >&2; '
+    "sleep 2 & wait $!; done"
+)
+_STORE_ORDERS = (  # a Python app that cannot log in, exits, and is restarted
+    'echo "$(date -u "+%F %T,000") INFO orders: starting, connecting to the database"; '
+    'echo "Traceback (most recent call last):" >&2; '
+    'echo "  File \\"/app/orders/db.py\\", line 12, in connect" >&2; '
+    'echo "    return psycopg2.connect(os.environ[\\"DATABASE_URL\\"])" >&2; '
+    'echo "psycopg2.OperationalError: connection to server at \\"ledger\\" (127.0.0.1), port 5432 failed: '
+    'FATAL:  password authentication failed for user \\"store\\"" >&2; '
+    "exit 1"
+)
+_STORE_FRONT = (  # nginx in front of the app: upstream refused, clients get 502
+    'trap "exit 0" TERM INT; '
+    'echo "$(date -u "+%Y/%m/%d %H:%M:%S") [notice] 1#1: start worker processes"; i=0; '
+    "while true; do i=$((i+1)); "
+    'echo "$(date -u "+%Y/%m/%d %H:%M:%S") [error] 31#31: *$i connect() failed (111: Connection refused) '
+    "while connecting to upstream, client: 10.0.1.$((i % 200 + 1)), server: store.example, "
+    'request: \\"POST /checkout HTTP/1.1\\", upstream: \\"http://orders:8000/checkout\\", '
+    'host: \\"store.example\\"" >&2; '
+    'echo "10.0.1.$((i % 200 + 1)) - - [$(date -u +%d/%b/%Y:%H:%M:%S) +0000] '
+    '\\"POST /checkout HTTP/1.1\\" 502 157 \\"-\\" \\"Mozilla/5.0\\""; '
+    "sleep 1 & wait $!; done"
+)
+_STORE = {"ledger": _STORE_LEDGER, "orders": _STORE_ORDERS, "front": _STORE_FRONT}
+_STORE_ENV = {"orders": {"DATABASE_URL": "postgres://store:not-the-password@ledger:5432/store"}}
 # service -> image of the jobs project (tags of the busybox image, made by _load_image)
 _JOBS_IMAGES = {"worker": "shop/worker:1", "gateway": "shop/gateway:1", "billing": "shop/billing:1",
                 "feed": "shop/feed:1"}
 _JOBS = {"worker": _JOBS_WORKER, "gateway": _JOBS_GATEWAY, "billing": _JOBS_BILLING, "feed": _JOBS_FEED}
+_STORE_IMAGES = {"ledger": "store/ledger:3", "orders": "store/orders:7", "front": "store/front:2"}
 
 
 def _service(
@@ -313,6 +350,7 @@ def _service(
     mem_limit: str | None = None,
     network: str = "none",
     image: str = IMAGE,
+    environment: dict[str, str] | None = None,
 ) -> str:
     lines = [
         f"  {name}:",
@@ -324,6 +362,9 @@ def _service(
     ]
     if mem_limit:
         lines.append(f"    mem_limit: {mem_limit}")
+    if environment:
+        lines.append("    environment:")
+        lines += [f"      {k}: {_sh(v)}" for k, v in environment.items()]
     if health:
         lines += [
             "    healthcheck:",
@@ -375,7 +416,11 @@ def _compose_files() -> dict[str, dict[str, str]]:
                     _service("db-ok", _DB_OK_LOOP, restart="always", health="true", interval="5s", network="host"),
                 ]
             )
-            + "\n"
+            + "\n",
+            "store": head
+            + "\n".join(_service(n, cmd, restart="always", image=_STORE_IMAGES[n], environment=_STORE_ENV.get(n))
+                        for n, cmd in _STORE.items())
+            + "\n",
         },
     }
 
@@ -682,7 +727,7 @@ def _load_image(sock: Path, tar: Path) -> None:
             timeout=120,
         )
     docker_cli(sock, "tag", IMAGE, IMAGE_LATEST)
-    for image in _JOBS_IMAGES.values():
+    for image in [*_JOBS_IMAGES.values(), *_STORE_IMAGES.values()]:
         docker_cli(sock, "tag", IMAGE, image)
 
 
@@ -862,6 +907,9 @@ def scenario_problems(info: FleetInfo) -> list[str]:
     need("db1", "data/db-ok", lambda c: c["State"]["Running"] and health(c) == "healthy", "running+healthy")
     for svc in _JOBS:
         need("web2", f"jobs/{svc}", lambda c: c["State"]["Running"] and c["RestartCount"] == 0, "running")
+    for svc in ("ledger", "front"):
+        need("db1", f"store/{svc}", lambda c: c["State"]["Running"] and c["RestartCount"] == 0, "running")
+    need("db1", "store/orders", lambda c: c["RestartCount"] >= 2, "crash-looping (RestartCount>=2)")
     return problems
 
 

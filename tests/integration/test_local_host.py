@@ -24,7 +24,9 @@ async def test_local_host_discovers_compose_projects(fleet: Any, monkeypatch: py
     here = result.get("here")
     assert here.ok, here.reason
     found = {(s.project, s.service) for s in here.data.services}
-    assert found == {("shop", "web"), ("shop", "api")}  # discovered from labels: nothing declared
+    # discovered from labels: nothing declared
+    assert found == {("shop", "web"), ("shop", "api"), ("jobs", "worker"), ("jobs", "gateway"), ("jobs", "billing"),
+                     ("jobs", "feed")}
     assert all(not s.declared for s in here.data.services)
 
 

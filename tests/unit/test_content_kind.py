@@ -46,7 +46,7 @@ MONGO = [
 
 
 @pytest.mark.parametrize(("lines", "kind"), [
-    (NGINX, "nginx"), (POSTGRES, "postgres"), (REDIS_SERVER, "redis"), (REDIS_CLIENT, "redis"),
+    (NGINX, "nginx"), (POSTGRES, "postgres"), (REDIS_SERVER, "redis"), (REDIS_CLIENT, None),
     (PYTHON, "python"), (JAVA, "java"), (NODE, "node"), (GO, "go"), (MONGO, "mongodb"),
 ])
 def test_kind_from_real_log_lines(lines: list[str], kind: str) -> None:

@@ -121,6 +121,18 @@ def test_without_links_each_service_is_its_own_incident() -> None:
     assert any(s.code == "crash_loop" for s in orders.symptoms)
 
 
+def test_an_oom_kill_is_its_own_cause_and_other_log_errors_stay_symptoms() -> None:
+    c = _container("db", state=ContainerState.EXITED, exit_code=137)
+    c = c.model_copy(update={"oom_killed": True, "restart_policy": "no"})
+    alerts = status_alerts("web1", [ServiceState(project="store", service="db", declared=True, missing=False,
+                                                 containers=[c])], TH, NOW)
+    alerts += _log("db", [PG + 'FATAL:  password authentication failed for user "app"'] * 3, "postgres")
+    [inc] = host_incidents("web1", alerts, [])
+    assert inc.root_cause.code == "oom_killed"
+    assert "password" not in inc.summary and "OOM" in inc.summary
+    assert any(s.subject == "postgres.auth_failed" for s in inc.symptoms)
+
+
 def test_a_cause_that_started_after_the_symptom_ended_is_not_linked() -> None:
     containers, alerts, kinds = _chain()
     late = [a.model_copy(update={"first_seen": NOW + timedelta(hours=1), "last_seen": NOW + timedelta(hours=1)})
