@@ -112,10 +112,7 @@ def _phrase(alerts: list[Alert], root: Alert | None = None) -> str:
     ranked = sorted(alerts, key=lambda a: (a.severity.rank, -a.count, a.key))
     root = root or _root_alert(alerts)
     state = next((a for a in ranked if a.code in _STATE_CODES), None)
-    if root.code is AlertCode.LOG_PATTERN and state is not None:
-        text = f"{state.title}: {root.title}"
-    else:
-        text = root.title
+    text = f"{state.title}: {root.title}" if root.code is AlertCode.LOG_PATTERN and state is not None else root.title
     name = alerts[0].service or alerts[0].host
     return text if text.startswith(name) else f"{name}: {text}"
 
