@@ -118,14 +118,16 @@ STATUS = (
     _BASE
     + r"""m=$1; id=$2; project=$3; n=$4
 show() {
+  # Alive is judged BEFORE the state is read: a runner that ends between the two has already written its
+  # end, so "running" with a dead runner can only mean it died without writing one.
+  pid=$(cat "$base/$1.pid" 2>/dev/null); alive=0
+  if [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; then
+    if [ -r "/proc/$pid/cmdline" ]; then tr '\0' '\n' < "/proc/$pid/cmdline" | grep -qxF -- "$1" && alive=1
+    else alive=1; fi
+  fi
   printf '%s state %s\n' "$m" "$1"
   cat "$base/$1.json" 2>/dev/null
-  printf '%s alive\n' "$m"
-  pid=$(cat "$base/$1.pid" 2>/dev/null)
-  if [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; then
-    if [ -r "/proc/$pid/cmdline" ]; then tr '\0' '\n' < "/proc/$pid/cmdline" | grep -qxF -- "$1" && echo 1 || echo 0
-    else echo 1; fi
-  else echo 0; fi
+  printf '%s alive\n%s\n' "$m" "$alive"
   printf '%s log\n' "$m"
   tail -c "$n" "$base/$1.log" 2>/dev/null
   printf '\n%s end\n' "$m"
