@@ -311,8 +311,14 @@ def _literal(value: str | None) -> bool:
     return not re.fullmatch(r"\$\{[^}]*\}|\$[A-Za-z_][A-Za-z0-9_]*", v)
 
 
+# A URL carrying a literal password (``postgres://user:PASSWORD@db``, not ``${VAR}``) is a secret whatever its
+# variable is called.
+_URL_CREDENTIALS = re.compile(r"\b[a-z][a-z0-9+.-]*://[^\s:/@?#\"']+:(?!\$)[^\s/@?#\"'$]+@", re.IGNORECASE)
+
+
 def find_inline_secrets(path: str, text: str) -> list[InlineSecret]:
-    """Secret-looking names (``is_secret_name``) assigned a literal value in a compose file. Values never kept."""
+    """Secret-looking names (``is_secret_name``), or URLs with a password, assigned a literal value in a compose
+    file. Values never kept."""
     out: list[InlineSecret] = []
     for n, line in enumerate(text.splitlines(), start=1):
         if line.lstrip().startswith("#"):
@@ -322,7 +328,8 @@ def find_inline_secrets(path: str, text: str) -> list[InlineSecret]:
             continue
         name = m["name"]
         value = m["eq"] if m["eq"] is not None else m["col"]
-        if is_secret_name(name) and _literal(value):
+        literal = _literal(value)
+        if literal and (is_secret_name(name) or _URL_CREDENTIALS.search(value or "")):
             out.append(InlineSecret(file=path, line=n, name=name))
     return out
 

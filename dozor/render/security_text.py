@@ -15,7 +15,7 @@ from dozor.model.severity import Severity
 from dozor.render.report_ai import CHARS_PER_TOKEN
 from dozor.render.sanitize import clean, clip, fence
 from dozor.render.style import counts_line, plain, problem_table
-from dozor.security.findings import Check, Finding, SecurityReport
+from dozor.security.findings import Check, Finding, SecurityReport, group_within_host
 
 EXCERPT_CHARS = 400
 
@@ -60,7 +60,7 @@ def render_ai(report: SecurityReport, *, max_tokens: int = 4000) -> str:
     text = "\n".join(head)
     used = len(text) + 200
     blocks: list[str] = []
-    findings = [f for f in report.findings if f.check is not Check.NOT_CHECKED]
+    findings = group_within_host([f for f in report.findings if f.check is not Check.NOT_CHECKED])
     skipped = [f for f in report.findings if f.check is Check.NOT_CHECKED]
     omitted = 0
     if findings:
@@ -95,7 +95,7 @@ def render_terminal(report: SecurityReport) -> RenderableType:
         if not h.answered:
             parts.append(plain(f"{h.host}: {h.status.value} — {h.reason}", 300, "red"))
     if report.findings:
-        parts.append(problem_table(report.findings, "fix", lambda f: plain(f.action, 160),
+        parts.append(problem_table(group_within_host(report.findings), "fix", lambda f: plain(f.action, 160),
                                    lambda f: f.evidence + (f" | {f.excerpt}" if f.excerpt else "")))
     for g in report.groups:
         parts.append(plain(f"↔ {g.line}", 300, "cyan"))

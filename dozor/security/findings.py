@@ -136,6 +136,34 @@ class SecurityReport(ProblemReport[HostSecurity]):
         return sorted((f for h in self.hosts for f in h.findings), key=Finding.sort_key)
 
 
+def group_within_host(findings: Sequence[Finding]) -> list[Finding]:
+    """The same container-level problem on several containers of one host as one finding.
+
+    ``runs as root`` on orders, gateway and cache becomes one finding titled ``runs as root (3 containers):
+    orders, gateway, cache``, counted 3; problems of one container, and host-level ones, stay as they are.
+    Order follows the first member of each group.
+    """
+    by: dict[tuple[object, ...], list[Finding]] = {}
+    for i, f in enumerate(findings):
+        key = (f.host, f.code.value, f.severity.value, f.title) if f.container else (i,)
+        by.setdefault(key, []).append(f)
+    out: list[Finding] = []
+    for members in by.values():
+        first = members[0]
+        if len(members) == 1:
+            out.append(first)
+            continue
+        names = [m.service or m.container or m.subject for m in members]
+        shown = ", ".join(names[:8]) + (f", +{len(names) - 8} more" if len(names) > 8 else "")
+        out.append(first.model_copy(update={
+            "title": f"{first.title} ({len(members)} containers): {shown}", "subject": ", ".join(names),
+            "container": None, "service": None, "project": None, "count": len(members),
+            "evidence": f"{first.evidence} (and the same on {len(members) - 1} more)",
+            "excerpt": None,
+        }))
+    return out
+
+
 def group_findings(hosts: list[HostSecurity]) -> list[FleetGroup]:
     """Findings with the same (check, severity, subject) on more than one host, biggest first."""
     by: dict[tuple[str, str, str], list[Finding]] = {}
@@ -153,4 +181,4 @@ def group_findings(hosts: list[HostSecurity]) -> list[FleetGroup]:
     return sorted(out, key=lambda g: (g.severity.rank, -len(g.hosts), g.check.value, g.subject))
 
 
-__all__ = ["Check", "Finding", "FleetGroup", "HostSecurity", "SecurityReport", "group_findings"]
+__all__ = ["Check", "Finding", "FleetGroup", "HostSecurity", "SecurityReport", "group_findings", "group_within_host"]

@@ -36,7 +36,7 @@ from dozor.report.alerts import Severity
 from dozor.security.checks_containers import check_container, image_pinned
 from dozor.security.checks_host import check_dockerd, check_listeners, check_project_files, check_sshd
 from dozor.security.checks_recon import check_access_log
-from dozor.security.findings import Check, HostSecurity, SecurityReport, group_findings
+from dozor.security.findings import Check, Finding, HostSecurity, SecurityReport, group_findings
 from dozor.transport.base import CommandResult
 
 FIX = Path(__file__).resolve().parents[1] / "fixtures" / "security"
@@ -176,6 +176,18 @@ def test_inline_secrets_names_only_and_references_ignored() -> None:
     assert "s3cr3tvalue" not in json.dumps([s.model_dump() for s in got])
 
 
+def test_a_url_with_a_password_is_an_inline_secret_whatever_its_name() -> None:
+    compose = ("services:\n  orders:\n    environment:\n"
+               '      DATABASE_URL: "postgres://store:hunter2@ledger:5432/store"\n'
+               "      - CACHE_URL=redis://cache:6379/0\n"
+               "      UPSTREAM: http://api:8000/\n"
+               "      - BROKER_URL=amqp://app:${BROKER_PASSWORD}@queue:5672//\n"
+               "      LEGACY_DSN: ${DSN}\n")
+    got = find_inline_secrets("/p/docker-compose.yml", compose)
+    assert [(s.name, s.line) for s in got] == [("DATABASE_URL", 4)]  # a ${VAR} password is a reference
+    assert "hunter2" not in json.dumps([s.model_dump() for s in got])
+
+
 def test_project_files_parser_and_checks() -> None:
     out = ("## project /p\n## envfile 644 root root /p/.env\n## envfile 600 root root /p/.env.prod\n"
            "## compose /p/docker-compose.yml\nservices:\n  a:\n    environment:\n      SECRET_KEY: abcdef\n"
@@ -248,3 +260,27 @@ def test_fleet_groups_and_exit_codes(containers: dict) -> None:
     calm = HostSecurity(host="x", status="ok", findings=check_container(containers["rec_hardened"], "x"))
     assert SecurityReport(generated_at=datetime.now(UTC), hosts=[calm]).exit_code == 0
     assert SecurityReport(generated_at=datetime.now(UTC), hosts=[calm, down]).exit_code == 3
+
+
+def test_the_same_container_problem_on_one_host_is_one_line() -> None:
+    from dozor.security.findings import group_within_host
+
+    def root(name: str, host: str = "web1") -> Finding:
+        return Finding(severity=Severity.WARNING, check=Check.ROOT_USER, host=host, container=f"shop_{name}_1",
+                       project="shop", service=name, subject=f"shop/{name}", title="runs as root",
+                       evidence="Config.User is empty", fix="set user:")
+
+    priv = Finding(severity=Severity.CRITICAL, check=Check.PRIVILEGED, host="web1", container="shop_agent_1",
+                   service="agent", subject="shop/agent", title="privileged container", evidence="Privileged",
+                   fix="drop it")
+    sshd = Finding(severity=Severity.WARNING, check=Check.SSH_PASSWORD, host="web1", subject="sshd",
+                   title="password login", evidence="PasswordAuthentication yes", fix="no")
+    found = [priv, root("orders"), root("gateway"), sshd, root("cache"), root("api", host="web2")]
+    grouped = group_within_host(found)
+    assert [g.title for g in grouped] == [
+        "privileged container", "runs as root (3 containers): orders, gateway, cache", "password login",
+        "runs as root"]
+    merged = grouped[1]
+    assert merged.count == 3 and merged.container is None and merged.host == "web1"
+    assert merged.check is Check.ROOT_USER and "same on 2 more" in merged.evidence
+    assert group_within_host([root("solo")]) == [root("solo")]
