@@ -141,6 +141,11 @@ def render_ai(report: FleetReport, *, max_tokens: int = 4000) -> str:
     if unread:
         tail.append(f"Logs not analysed ({len(unread)}): " + "; ".join(unread[:5])
                     + (f"; +{len(unread) - 5} more" if len(unread) > 5 else ""))
+    cut = [f"{h.host} {lg.project}/{lg.service} ({lg.bytes_read // 1024} KiB read)"
+           for h in report.hosts for lg in h.logs if lg.truncated]
+    if cut:
+        tail.append(f"Log tails cut by the byte cap, older lines not read ({len(cut)}): " + "; ".join(cut[:5])
+                    + (f"; +{len(cut) - 5} more" if len(cut) > 5 else ""))
     scans = [f"{h.host} {lg.project}/{lg.service} {lg.scanner_requests}×"
              for h in report.hosts for lg in h.logs if lg.scanner_requests]
     if scans:

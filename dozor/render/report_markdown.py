@@ -58,6 +58,9 @@ def render_markdown(report: FleetReport) -> str:
     if report.correlations:
         out += ["", "## Same problem on several hosts", ""]
         out += [f"- {_cell(x.title)}: {', '.join(x.hosts)} ({x.count}×)" for x in report.correlations]
+    cut = [f"{h.host} {lg.project}/{lg.service}" for h in report.hosts for lg in h.logs if lg.truncated]
+    if cut:
+        out += ["", f"Log tails cut by the byte cap (older lines not read): {_cell(', '.join(cut), 600)}"]
     out += ["", "## Hosts", "", "| host | status | services | alerts | disk | memory |", "|---|---|---|---|---|---|"]
     for h in report.hosts:
         if not h.answered:

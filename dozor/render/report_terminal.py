@@ -38,6 +38,9 @@ def render_terminal(report: FleetReport) -> RenderableType:
                                    lambda a: a.evidence))
     for x in report.correlations:
         parts.append(plain(f"↔ {x.title}: {', '.join(x.hosts)}", 300, "cyan"))
+    cut = [f"{h.host} {lg.project}/{lg.service}" for h in report.hosts for lg in h.logs if lg.truncated]
+    if cut:
+        parts.append(plain(f"log tails cut by the byte cap: {', '.join(cut)}", 400, "yellow"))
     healthy = [h.host for h in report.healthy_hosts]
     if healthy:
         parts.append(Text(f"no problems: {', '.join(healthy)}", style="green"))

@@ -118,3 +118,14 @@ def test_incidents_lead_with_the_root_cause_and_list_their_symptoms():
     md = r.to_markdown()
     assert "## Incidents" in md and md.index("## Incidents") < md.index("## Issues")
     assert 'dozor_incidents{severity="critical"} 1' in r.to_prometheus()
+
+
+def test_a_log_tail_cut_by_the_byte_cap_is_said():
+    from dozor.report.findings import ServiceLogSummary
+
+    host = host_ok("web1", [alert("web1", "api")])
+    host.logs = [ServiceLogSummary(project="shop", service="api", bytes_read=65536, truncated=True),
+                 ServiceLogSummary(project="shop", service="web", bytes_read=300)]
+    r = fleet([host])
+    assert "Log tails cut by the byte cap, older lines not read (1): web1 shop/api (64 KiB read)" in r.to_ai_prompt()
+    assert "web1 shop/api" in r.to_markdown().split("Log tails cut by the byte cap")[1]
