@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# dozor's test command: `bash scripts/test.sh [pytest args...]`
+# dozor's test command: `bash scripts/test.sh [pytest args...]`, as root or as a sudo user (it re-runs itself
+# under sudo).
 #
 # On a fresh Debian 12 machine, as root, it installs what the tests need (apt: python3-venv,
 # docker.io, docker-compose, openssh-server, busybox-static, git, and nodejs/npm if npx is missing),
@@ -14,6 +15,13 @@
 # down at the end when CI=true.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+
+# The integration tests start Docker engines and sshd hosts: they need root. A sudo user running
+# `bash scripts/test.sh` is asked for sudo once; root (a container, CI) runs as it is, with no sudo needed.
+if [ "$(id -u)" -ne 0 ] && [ -z "${DOZOR_TEST_NO_SUDO:-}" ] && command -v sudo >/dev/null 2>&1; then
+  echo "==> not root: re-running under sudo (set DOZOR_TEST_NO_SUDO=1 to run the unit tests only)" >&2
+  exec sudo --preserve-env=CI,PYTHON,DOZOR_TESTFLEET_KEEP,DOZOR_TESTFLEET_DIR bash "$0" "$@"
+fi
 
 have() { command -v "$1" >/dev/null 2>&1 || [ -x "/usr/sbin/$1" ] || [ -x "/sbin/$1" ]; }
 

@@ -13,9 +13,8 @@ import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import asyncssh
-
 from dozor.inventory.models import KnownHostsPolicy
+from dozor.transport.asyncssh_quiet import asyncssh
 
 
 class KnownHostsStore:

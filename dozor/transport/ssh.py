@@ -16,9 +16,8 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 
-import asyncssh
-
 from dozor.inventory.models import ResolvedHost
+from dozor.transport.asyncssh_quiet import asyncssh
 from dozor.transport.base import DEFAULT_COMMAND_TIMEOUT, DEFAULT_MAX_OUTPUT, CommandResult
 from dozor.transport.errors import (
     AuthFailed,

@@ -140,3 +140,13 @@ def test_bad_inventory_names_file_and_key(fleet: Any, tmp_path: Path) -> None:
     r = subprocess.run([*DOZOR, "status"], capture_output=True, text=True, env=env, timeout=30)
     assert r.returncode == 2
     assert str(bad) in r.stderr and "hosts.web1.port" in r.stderr
+
+
+def test_a_clean_run_writes_nothing_on_stderr(fleet: Any) -> None:
+    """No import-time warnings (asyncssh's DSA deprecation under cryptography 46+) and no progress when piped."""
+    env = {**os.environ, "DOZOR_INVENTORY": fleet.inventory, "NO_COLOR": "1"}
+    env.pop("PYTHONWARNINGS", None)
+    r = subprocess.run([*DOZOR, "--json", "--host", "web1", "status"], capture_output=True, text=True, env=env,
+                       timeout=60, stdin=subprocess.DEVNULL)
+    assert r.returncode == 0 and json.loads(r.stdout)["hosts"][0]["status"] == "ok"
+    assert r.stderr == ""
