@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import Self
 
+from pydantic import BaseModel
 from rich.console import Console
 
 from dozor.render.json_text import render_json
@@ -23,13 +24,17 @@ from dozor.report.models import FleetReport
 from dozor.security.findings import SecurityReport
 
 
-class DiagnosisReport(FleetReport):
-    """A diagnosis (``FleetReport``) with its renderings: AI text, Markdown, JSON, Prometheus, terminal."""
+class _Rendered(BaseModel):
+    """``of(data)``: the same report as the rendering subclass, fields shared, not copied."""
 
     @classmethod
-    def of(cls, report: FleetReport) -> Self:
+    def of(cls, report: BaseModel) -> Self:
         """The same report, with its renderings (no copy of the data's contents)."""
         return cls.model_construct(_fields_set=report.model_fields_set, **dict(report))
+
+
+class DiagnosisReport(FleetReport, _Rendered):
+    """A diagnosis (``FleetReport``) with its renderings: AI text, Markdown, JSON, Prometheus, terminal."""
 
     def to_ai_prompt(self, max_tokens: int = 4000) -> str:
         """Short ranked text for an LLM: every claim with host, service, count and time; bounded."""
@@ -52,13 +57,8 @@ class DiagnosisReport(FleetReport):
         print_report(self, console)
 
 
-class SecurityReview(SecurityReport):
+class SecurityReview(SecurityReport, _Rendered):
     """A security review (``SecurityReport``) with its renderings: AI text, JSON, terminal."""
-
-    @classmethod
-    def of(cls, report: SecurityReport) -> Self:
-        """The same report, with its renderings (no copy of the data's contents)."""
-        return cls.model_construct(_fields_set=report.model_fields_set, **dict(report))
 
     def to_ai_prompt(self, max_tokens: int = 4000) -> str:
         """Short ranked text for an LLM; log excerpts fenced; bounded."""
