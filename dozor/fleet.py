@@ -29,6 +29,8 @@ if TYPE_CHECKING:  # the domain packages load on first use: `dozor status` never
         PruneReport,
         RestartResult,
     )
+    from dozor.report.memory import Memory
+    from dozor.report.models import FleetReport
     from dozor.reports import DiagnosisReport, SecurityReview
 
 T = TypeVar("T")
@@ -46,6 +48,7 @@ class Fleet:
     def __init__(self, inventory: Inventory, *, transport_factory: TransportFactory | None = None) -> None:
         self.inventory = inventory
         self.pool = TransportPool(transport_factory)
+        self._memory: dict[str, Memory] = {}  # the last diagnosis of each selection, when the state dir fails
 
     @classmethod
     def load(
@@ -149,29 +152,46 @@ class Fleet:
     async def diagnose(
         self, host: str | None = None, *, services: list[str] | None = None, log_lines: int = 200,
         log_window: timedelta | None = DEFAULT_WINDOW, log_max_bytes: int = DEFAULT_MAX_BYTES,
-        log_host_max_bytes: int = DEFAULT_HOST_MAX_BYTES, progress: Progress | None = None,
+        log_host_max_bytes: int = DEFAULT_HOST_MAX_BYTES, progress: Progress | None = None, remember: bool = True,
     ) -> DiagnosisReport:
         """Full diagnosis: status, resources and every service's recent log, analysed → ``DiagnosisReport``.
 
         Each running container's log is read for the last ``log_lines`` lines within ``log_window``, at most
         ``log_max_bytes`` per container and ``log_host_max_bytes`` per host (a cut tail is said in the report).
+        ``remember``: compare with the previous diagnosis of the same selection (``report.changes``; each alert
+        ``new`` or ``ongoing`` since T) and keep this one for the next (``dozor.report.memory``).
         """
         from dozor.report.diagnose import diagnose
-        from dozor.reports import DiagnosisReport
 
-        return DiagnosisReport.of(await diagnose(
+        report = await diagnose(
             self, host, services=services, log_lines=log_lines, log_window=log_window, log_max_bytes=log_max_bytes,
             log_host_max_bytes=log_host_max_bytes, progress=progress,
-        ))
+        )
+        return self._recalled(report, "diagnose", host, services, remember)
 
     async def health(
-        self, host: str | None = None, *, services: list[str] | None = None, progress: Progress | None = None
+        self, host: str | None = None, *, services: list[str] | None = None, progress: Progress | None = None,
+        remember: bool = True,
     ) -> DiagnosisReport:
-        """Quick diagnosis: container state and health only (no resources, no logs)."""
+        """Quick diagnosis: container state and health only (no resources, no logs); ``remember`` as in
+        :meth:`diagnose` (health and diagnose are remembered apart: they look at different things)."""
         from dozor.report.diagnose import diagnose
+
+        report = await diagnose(self, host, services=services, quick=True, progress=progress)
+        return self._recalled(report, "health", host, services, remember)
+
+    def _recalled(
+        self, report: FleetReport, mode: str, host: str | None, services: list[str] | None, remember: bool
+    ) -> DiagnosisReport:
+        from dozor.inventory.models import default_state_dir
+        from dozor.report.memory import memory_path, recall, selection_key
         from dozor.reports import DiagnosisReport
 
-        return DiagnosisReport.of(await diagnose(self, host, services=services, quick=True, progress=progress))
+        if remember:
+            key = selection_key(mode, host, services)
+            path = memory_path(self.inventory.defaults.state_dir or default_state_dir(), key)
+            report, self._memory[key] = recall(report, path, selection=key, cached=self._memory.get(key))
+        return DiagnosisReport.of(report)
 
     async def analyze(
         self, service: str, host: str | None = None, *, lines: int = 1000, project: str | None = None,

@@ -10,11 +10,16 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Iterable
 from datetime import datetime
-from typing import TypeVar
+from typing import Literal, TypeVar
 
 from pydantic import BaseModel, Field
 
 from dozor.model.severity import Severity
+
+
+def fingerprint_of(key: str) -> str:
+    """A short stable hash of a problem's key: the same problem on the same place, the same fingerprint."""
+    return hashlib.sha256(key.encode()).hexdigest()[:16]
 
 
 class Problem(BaseModel):
@@ -37,6 +42,10 @@ class Problem(BaseModel):
     excerpt: str | None = Field(
         default=None, description="Host text as evidence (a log line): UNTRUSTED, renderers fence and clean it."
     )
+    change: Literal["new", "ongoing"] | None = Field(
+        default=None, description="Against the previous diagnosis of the same selection; None when not compared."
+    )
+    since: datetime | None = Field(default=None, description="When a diagnosis of this selection first reported it.")
 
     @property
     def key(self) -> str:
@@ -48,7 +57,7 @@ class Problem(BaseModel):
     @property
     def fingerprint(self) -> str:
         """A short stable hash of ``key``: the same problem on the same place gets the same fingerprint."""
-        return hashlib.sha256(self.key.encode()).hexdigest()[:16]
+        return fingerprint_of(self.key)
 
     @property
     def where(self) -> str:
@@ -70,4 +79,4 @@ def rank(problems: Iterable[P]) -> list[P]:
     return sorted(problems, key=lambda p: p.sort_key())
 
 
-__all__ = ["Problem", "rank"]
+__all__ = ["Problem", "fingerprint_of", "rank"]

@@ -60,11 +60,20 @@ def _alert_lines(a: Alert) -> list[str]:
     return [f"   evidence: {clean(a.evidence, 360)}", f"   action: {clean(a.action, 300)}"]
 
 
-def _block(n: int, inc: Incident) -> str:
+def _novelty(inc: Incident) -> str:
+    """`` NEW`` when a problem of the incident is new since the previous look; ``(since T)`` when all are ongoing."""
+    changes = {p.change for p in inc.problems}
+    if "new" in changes:
+        return " NEW"
+    starts = [p.since for p in inc.problems if p.change == "ongoing" and p.since]
+    return f" (ongoing since {ts(min(starts))})" if starts and changes == {"ongoing"} else ""
+
+
+def _block(n: int, inc: Incident, compared: bool) -> str:
     """One incident: its chain, the root cause with evidence and action, then its symptoms in one line each."""
     root = inc.root_cause
     assert isinstance(root, Alert)
-    sev = inc.severity.value.upper()
+    sev = inc.severity.value.upper() + (_novelty(inc) if compared else "")
     symptoms = [s for s in inc.symptoms if isinstance(s, Alert)]
     if len(inc.hosts) > 1:
         same = [root, *[s for s in symptoms if s.code is root.code and s.subject == root.subject]]
@@ -102,8 +111,12 @@ def _changes(report: FleetReport) -> list[str]:
     ch = report.changes
     if ch is None:
         return []
-    since = f" (previous run {ts(ch.previous_run)})" if ch.previous_run else " (first run)"
-    out = [f"Since last run{since}: {len(ch.new)} new, {len(ch.resolved)} resolved, {ch.ongoing} ongoing."]
+    if ch.previous_run is None and not report.needs_attention:
+        return []  # a first look at a healthy selection: nothing new to say
+    since = f" ({ts(ch.previous_run)})" if ch.previous_run else " (first look: nothing to compare with)"
+    out = [f"Since the previous look{since}: {len(ch.new)} new, {len(ch.resolved)} resolved, {ch.ongoing} ongoing."]
+    if ch.warning:
+        out.append(f"(memory: {clean(ch.warning, 200)})")
     for title, items in (("NEW", ch.new), ("RESOLVED", ch.resolved)):
         if items:
             out.append(f"{title}:")
@@ -154,12 +167,13 @@ def render_ai(report: FleetReport, *, max_tokens: int = 4000) -> str:
     used = len(text) + sum(len(x) + 1 for x in tail) + FOOTER_RESERVE
     blocks: list[str] = []
     incidents = report.incidents
+    compared = report.changes is not None and report.changes.previous_run is not None
     omitted: list[Incident] = []
     if incidents:
         blocks.append("\nIssues, most urgent first (each an incident: root cause, then its symptoms):")
         used += len(blocks[0]) + 1
     for i, inc in enumerate(incidents):
-        b = _block(len(blocks), inc)
+        b = _block(len(blocks), inc, compared)
         if used + len(b) + 1 > budget:
             omitted = list(incidents[i:])
             break

@@ -19,7 +19,7 @@ def render_terminal(report: FleetReport) -> RenderableType:
     head.append(f"  {counts_line(report)} · {ts(report.generated_at)}", style="dim")
     parts: list[RenderableType] = [head]
     ch = report.changes
-    if ch is not None and (ch.new or ch.resolved):
+    if ch is not None and ch.previous_run is not None and (ch.new or ch.resolved):
         for label, items, style in (("new", ch.new, "bold"), ("resolved", ch.resolved, "green")):
             for x in items:
                 where = f"{x.host} {x.project}/{x.service}" if x.service else x.host

@@ -9,10 +9,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from pydantic import BaseModel, Field, computed_field
+from pydantic import BaseModel, Field, computed_field, model_validator
 
 from dozor.model.incident import Incident, ServiceLink
-from dozor.model.problem import rank
+from dozor.model.problem import fingerprint_of, rank
 from dozor.model.report import HostSection, ProblemReport, ReportExit
 from dozor.model.severity import Severity
 from dozor.report.alerts import Alert, AlertCode
@@ -75,9 +75,10 @@ class Correlation(BaseModel):
 
 
 class AlertChange(BaseModel):
-    """An alert as remembered between cron runs."""
+    """A problem as remembered between diagnoses of one selection (see ``dozor.report.memory``)."""
 
     key: str
+    fingerprint: str = Field(default="", description="The problem's stable fingerprint (its identity).")
     severity: Severity
     code: AlertCode
     host: str
@@ -86,14 +87,21 @@ class AlertChange(BaseModel):
     title: str
     since: datetime | None = Field(default=None, description="When a run first reported it.")
 
+    @model_validator(mode="after")
+    def _fingerprint(self) -> AlertChange:
+        if not self.fingerprint:  # remembered before fingerprints existed: the same hash of the same key
+            self.fingerprint = fingerprint_of(self.key)
+        return self
+
 
 class ReportChanges(BaseModel):
-    """What changed since the previous cron run."""
+    """What changed since the previous diagnosis of the same selection (or the previous cron run)."""
 
-    previous_run: datetime | None = None
+    previous_run: datetime | None = Field(default=None, description="None: no previous diagnosis to compare.")
     new: list[AlertChange] = Field(default_factory=list)
     resolved: list[AlertChange] = Field(default_factory=list)
     ongoing: int = 0
+    warning: str | None = Field(default=None, description="Why the memory could not be read or saved, if so.")
 
 
 class FleetReport(ProblemReport[HostReport]):

@@ -8,14 +8,16 @@ from datetime import timedelta
 from http.server import BaseHTTPRequestHandler, HTTPServer
 
 from dozor.report.alerts import AlertCode, Severity
-from dozor.report.cron import CronState, compare, load_state, run_cron
+from dozor.model.problem import fingerprint_of
+from dozor.report.cron import run_cron
+from dozor.report.memory import Memory, compare, load_memory
 from tests.unit.report_factory import NOW, alert, fleet, host_down, host_ok
 
 
 def test_compare_new_resolved_and_carried():
     first = fleet([host_ok("a", [alert("a", "worker"), alert("a", "api", AlertCode.UNHEALTHY)]),
                    host_ok("b", [alert("b", "db", AlertCode.OOM_KILLED)])])
-    changes, state = compare(first, CronState())
+    changes, state = compare(first, None)
     assert len(changes.new) == 3 and not changes.resolved and changes.previous_run is None
 
     second = fleet([host_ok("a", [alert("a", "worker")]), host_down("b")])
@@ -25,8 +27,22 @@ def test_compare_new_resolved_and_carried():
     assert [c.code for c in changes2.new] == [AlertCode.HOST_UNREACHABLE]
     assert changes2.ongoing == 1
     # b did not answer: its OOM alert is not resolved, it is carried over
-    assert "b|shop/db|oom_killed" in state2.alerts
-    assert state2.alerts["a|shop/worker|crash_loop"].since == NOW  # first-seen time survives
+    assert fingerprint_of("b|shop/db|oom_killed") in state2.problems
+    assert state2.problems[fingerprint_of("a|shop/worker|crash_loop")].since == NOW  # first-seen time survives
+    worker = second.host("a").alerts[0]
+    assert (worker.change, worker.since) == ("ongoing", NOW)  # the alert itself says so
+
+
+def test_a_version_1_cron_state_is_read_as_memory():
+    v1 = {"version": 1, "last_run": "2026-11-27T12:00:00Z", "alerts": {"a|shop/worker|crash_loop": {
+        "key": "a|shop/worker|crash_loop", "severity": "critical", "code": "crash_loop", "host": "a",
+        "project": "shop", "service": "worker", "title": "worker crash_loop", "since": "2026-11-27T11:00:00Z"}}}
+    mem = Memory.model_validate(v1)
+    assert list(mem.problems) == [fingerprint_of("a|shop/worker|crash_loop")]
+    second = fleet([host_ok("a", [alert("a", "worker")])])
+    changes, _ = compare(second, mem)
+    assert not changes.new and changes.ongoing == 1
+    assert second.host("a").alerts[0].since.hour == 11
 
 
 def test_run_cron_twice_writes_state_output_and_reports_resolution(tmp_path):
@@ -43,7 +59,7 @@ def test_run_cron_twice_writes_state_output_and_reports_resolution(tmp_path):
     r4 = run_cron(bad, state_path=state, fmt="prometheus", output=out, quiet=True)
     assert r4.printed == "" and out.read_text().startswith("# HELP") and "dozor_alerts_new 1" in out.read_text()
     assert not list(out.parent.glob(".*"))  # no temp file left behind
-    assert load_state(state)[0].last_run == bad.generated_at
+    assert load_memory(state)[0].last_run == bad.generated_at
 
 
 def test_corrupt_state_starts_afresh(tmp_path):
