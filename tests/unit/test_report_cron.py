@@ -7,8 +7,8 @@ import threading
 from datetime import timedelta
 from http.server import BaseHTTPRequestHandler, HTTPServer
 
-from dozor.report.alerts import AlertCode, Severity
 from dozor.model.problem import fingerprint_of
+from dozor.report.alerts import AlertCode, Severity
 from dozor.report.cron import run_cron
 from dozor.report.memory import Memory, compare, load_memory
 from tests.unit.report_factory import NOW, alert, fleet, host_down, host_ok
