@@ -193,13 +193,14 @@ class _Analyzer:
         # Open Python traceback: start time, header line, candidate final line.
         self.tb: tuple[datetime | None, str] | None = None
         self.tb_final: str | None = None
+        self.tb_chained = False  # a "During handling…"/"The above exception…" line: the next header continues
 
     def feed(self, ts: datetime | None, line: str, words: Set[str] | None = None) -> None:
         """Analyse one line. ``words``: the analyzer keywords the lower-cased line holds (a superset
         is fine; empty: none), when the caller found them already."""
         self.total += 1
         line = line.rstrip("\r\n")
-        if self.tb is not None and self._traceback_line(line):
+        if self.tb is not None and self._traceback_line(line, ts):
             return
         if self.in_frames:
             if _FRAME.match(line):
@@ -251,10 +252,22 @@ class _Analyzer:
         self.total += len(pairs) - fed
         self.access += skim.plain_requests - routine_fed
 
-    def _traceback_line(self, line: str) -> bool:
-        """Fold ``line`` into the open traceback; False when it ends the traceback and is its own line."""
-        if line[:1] in (" ", "\t") or not line.strip() or _TB_CHAIN.match(line) or _TB_HEADER.match(line):
-            self.tb_final = None if _TB_HEADER.match(line) else self.tb_final
+    def _traceback_line(self, line: str, ts: datetime | None) -> bool:
+        """Fold ``line`` into the open traceback; False when it ends the traceback and is its own line.
+
+        A header right after a chain separator continues the same event (a chained exception); any other
+        header ends this traceback and opens the next, so a traceback printed in a loop counts each time.
+        """
+        if _TB_HEADER.match(line):
+            if not self.tb_chained:
+                self.close_traceback()
+                self.tb = (ts, line)
+            self.tb_final, self.tb_chained = None, False
+            return True
+        if _TB_CHAIN.match(line):
+            self.tb_chained = True
+            return True
+        if line[:1] in (" ", "\t") or not line.strip():
             return True
         if self.tb_final is None and _TB_FINAL.match(line):
             self.tb_final = line
@@ -266,7 +279,7 @@ class _Analyzer:
         if self.tb is None:
             return
         (ts, header), final = self.tb, self.tb_final
-        self.tb, self.tb_final = None, None
+        self.tb, self.tb_final, self.tb_chained = None, None, False
         line = final or header
         pattern = self.matcher.match(line) if final else None
         self.tally.add(pattern or PATTERNS_BY_ID["python.exception" if final else "python.traceback"], line, ts)

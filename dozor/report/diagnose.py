@@ -24,6 +24,7 @@ from dozor.collectors.base import CollectorError
 from dozor.collectors.log_tails import ContainerTail
 from dozor.collectors.logs import ERROR_REGEX
 from dozor.collectors.status import ContainerState, ContainerStatus, HealthState, ServiceState, match_declared
+from dozor.inventory.models import ResolvedHost
 from dozor.report.build import HostDiagnosis, build_fleet_report, build_host_report
 from dozor.report.findings import (
     ServiceLogSummary,
@@ -142,6 +143,19 @@ def _key(s: ServiceState) -> str:
     return f"{s.project}/{s.service}"
 
 
+_LIVE = (ContainerState.RUNNING, ContainerState.RESTARTING)
+
+
+def diagnosed_services(containers: Sequence[ContainerStatus], host: ResolvedHost) -> list[ServiceState]:
+    """The host's declared services, plus every RUNNING (or restarting) service of a project it does not
+    declare: a crash loop or an error-filled log is a fault whatever the inventory lists. Stopped containers
+    of undeclared projects (leftovers of removed stacks) are not diagnosed."""
+    states = match_declared(containers, host.projects, include_undeclared=True)
+    declared = {p.name for p in host.projects}
+    return [s for s in states if not declared or s.project in declared
+            or any(c.state in _LIVE for c in s.containers)]
+
+
 def diagnosis_operation(
     *, services: Sequence[str] | None = None, log_lines: int = DEFAULT_LINES, quick: bool = False,
     log_window: timedelta | None = DEFAULT_WINDOW,
@@ -160,7 +174,7 @@ def diagnosis_operation(
         else:
             containers, res, res_err = await diagnosis_inputs(ctx)
         now = datetime.now(UTC)
-        states = match_declared(containers, ctx.host.projects)
+        states = diagnosed_services(containers, ctx.host)
         if services:
             states = [s for s in states if s.service in services]
             containers = [c for c in containers if c.service in services]

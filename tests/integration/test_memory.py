@@ -73,3 +73,21 @@ async def test_a_fix_is_resolved_and_an_unchanged_problem_is_ongoing(fleet: Any)
         assert "1 resolved" in text and "RESOLVED:" in text and "ongoing since" in text, text
     finally:
         fleet.docker("web1", "rm", "-f", name, check=False)
+
+
+async def test_a_running_service_of_an_undeclared_project_is_diagnosed(fleet: Any) -> None:
+    """web1's inventory declares only ``shop``: a stack it does not list still gets its log read."""
+    name = "fixme_app_" + secrets.token_hex(3)
+    try:
+        _run(fleet, name, BAD)
+        await asyncio.sleep(3)
+        data = tomllib.loads(Path(fleet.inventory).read_text())
+        data["defaults"]["state_dir"] = tempfile.mkdtemp(prefix="dozor-memory-", dir=fleet.dir)
+        async with Fleet(Inventory.model_validate(data)) as f:
+            report = await f.diagnose("web1", remember=False)
+        found = [a for a in report.alerts if a.project == "fixme" and a.service == "app"]
+        assert [a.subject for a in found] == ["redis.oom"], [a.key for a in report.alerts]
+        assert not report.host("web1").services[-1].declared or any(
+            not s.declared for s in report.host("web1").services if s.project == "fixme")
+    finally:
+        fleet.docker("web1", "rm", "-f", name, check=False)

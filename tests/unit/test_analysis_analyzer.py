@@ -161,3 +161,24 @@ def test_find_bursts_sliding_window() -> None:
 def test_access_429_and_500() -> None:
     result = _run("\n".join([_access(1, "/api", 429), _access(2, "/api", 500), _access(3, "/api", 200)]))
     assert _ids(result) == {"general.rate_limited": 1, "general.http_server_error": 1}
+
+
+def test_a_traceback_printed_in_a_loop_counts_each_time_and_a_chained_one_once():
+    from datetime import UTC, datetime, timedelta
+
+    from dozor.analysis import analyze_lines
+
+    t0 = datetime(2026, 12, 7, 6, 0, tzinfo=UTC)
+    loop = []
+    for i in range(10):  # an errors-only tail: the INFO lines between the tracebacks were filtered out
+        t = t0 + timedelta(seconds=3 * i)
+        loop += [(t, "Traceback (most recent call last):"), (t, '  File "/app/billing/charge.py", line 88, in charge'),
+                 (t, "    per_unit = invoice.amount / invoice.quantity"), (t, "ZeroDivisionError: division by zero")]
+    [f] = [f for f in analyze_lines(loop, kind="python").findings if f.pattern_id == "python.exception"]
+    assert (f.count, f.first_seen, f.last_seen) == (10, t0, t0 + timedelta(seconds=27))
+    chained = [(t0, "Traceback (most recent call last):"), (t0, '  File "a.py", line 1, in f'), (t0, "KeyError: 'x'"),
+               (t0, ""), (t0, "During handling of the above exception, another exception occurred:"), (t0, ""),
+               (t0, "Traceback (most recent call last):"), (t0, '  File "a.py", line 3, in g'),
+               (t0, "ValueError: bad")]
+    [g] = analyze_lines(chained, kind="python").findings
+    assert (g.pattern_id, g.count, g.example) == ("python.exception", 1, "ValueError: bad")

@@ -175,3 +175,20 @@ def test_the_same_root_on_several_hosts_is_one_incident() -> None:
     merged = fleet_incidents(per_host)
     assert len(merged) == 1 and merged[0].hosts == ["web1", "web2", "web3"]
     assert merged[0].summary.startswith("the same on 3 hosts")
+
+
+def test_running_services_of_undeclared_projects_are_diagnosed_leftovers_are_not() -> None:
+    from dozor.inventory.models import Inventory
+    from dozor.report.diagnose import diagnosed_services
+
+    inv = Inventory.model_validate({"hosts": {"h": {"address": "local", "projects": [
+        {"name": "store", "services": ["orders"]}]}}})
+    host = inv.resolve("h")
+    orders = _container("orders")
+    stray = _container("metrics").model_copy(update={"project": "monitoring", "name": "monitoring_metrics_1"})
+    looping = _container("agent", state=ContainerState.RESTARTING, restarts=9).model_copy(
+        update={"project": "ops", "name": "ops_agent_1"})
+    old = _container("job", state=ContainerState.EXITED, exit_code=1).model_copy(
+        update={"project": "gone", "name": "gone_job_1"})
+    got = {(s.project, s.service, s.declared) for s in diagnosed_services([orders, stray, looping, old], host)}
+    assert got == {("store", "orders", True), ("monitoring", "metrics", False), ("ops", "agent", False)}
