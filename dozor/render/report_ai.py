@@ -14,6 +14,7 @@ Rules the text keeps:
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import date
 
 from dozor.model.incident import Incident
 from dozor.model.severity import Severity
@@ -40,8 +41,27 @@ def _names(names: Sequence[str]) -> str:
     return shown + (f" (+{len(names) - MAX_NAMES} more)" if len(names) > MAX_NAMES else "")
 
 
-def _seen(a: Alert) -> str:
-    return f"{a.count}×, last seen {ts(a.last_seen)}" if a.last_seen else f"{a.count}×, time unknown"
+def _seen(a: Alert, today: date | None = None) -> str:
+    """``12×, last seen 2026-11-27 12:00:00Z``; ``12×, last 12:00:00Z`` when it is ``today`` (the report's day)."""
+    if a.last_seen is None:
+        return f"{a.count}×, time unknown"
+    if today is not None and a.last_seen.date() == today:
+        return f"{a.count}×, last {a.last_seen.strftime('%H:%M:%SZ')}"
+    return f"{a.count}×, last seen {ts(a.last_seen)}"
+
+
+def _short_where(a: Alert, root: Alert) -> str:
+    """A symptom's place: its service alone on the root's host and project, else in full."""
+    if a.host == root.host and a.project == root.project and a.service:
+        return a.service
+    return a.where
+
+
+def _untitled(a: Alert) -> str:
+    """The title without a leading service name already said (``orders is crash-looping`` → ``is crash-looping``)."""
+    if a.service and a.title.startswith(a.service + " "):
+        return a.title[len(a.service) + 1:]
+    return a.title
 
 
 def _excerpt(a: Alert) -> list[str]:
@@ -60,20 +80,23 @@ def _alert_lines(a: Alert) -> list[str]:
     return [f"   evidence: {clean(a.evidence, 360)}", f"   action: {clean(a.action, 300)}"]
 
 
-def _novelty(inc: Incident) -> str:
+def _novelty(inc: Incident, today: date) -> str:
     """`` NEW`` when a problem of the incident is new since the previous look; ``(since T)`` when all are ongoing."""
     changes = {p.change for p in inc.problems}
     if "new" in changes:
         return " NEW"
     starts = [p.since for p in inc.problems if p.change == "ongoing" and p.since]
-    return f" (ongoing since {ts(min(starts))})" if starts and changes == {"ongoing"} else ""
+    if not starts or changes != {"ongoing"}:
+        return ""
+    first = min(starts)
+    return f" (ongoing since {first.strftime('%H:%M:%SZ') if first.date() == today else ts(first)})"
 
 
-def _block(n: int, inc: Incident, compared: bool) -> str:
+def _block(n: int, inc: Incident, compared: bool, today: date) -> str:
     """One incident: its chain, the root cause with evidence and action, then its symptoms in one line each."""
     root = inc.root_cause
     assert isinstance(root, Alert)
-    sev = inc.severity.value.upper() + (_novelty(inc) if compared else "")
+    sev = inc.severity.value.upper() + (_novelty(inc, today) if compared else "")
     symptoms = [s for s in inc.symptoms if isinstance(s, Alert)]
     if len(inc.hosts) > 1:
         same = [root, *[s for s in symptoms if s.code is root.code and s.subject == root.subject]]
@@ -90,9 +113,10 @@ def _block(n: int, inc: Incident, compared: bool) -> str:
         lines = [f"{n}. [{sev}] {clean(inc.summary, 400)}",
                  f"   root cause: {clean(root.where, 120)} — {clean(root.title, 160)} ({_seen(root)})",
                  *_alert_lines(root)]
-    if symptoms:
+    if symptoms:  # on the root's host, a symptom's place is its service (the block's first line names the host)
         lines.append(f"   symptoms ({len(symptoms)}): " + "; ".join(
-            f"{clean(s.where, 80)} {clean(s.title, 100)} ({_seen(s)})" for s in symptoms[:MAX_SYMPTOMS])
+            f"{clean(_short_where(s, root), 80)} {clean(_untitled(s), 100)} ({_seen(s, today)})"
+            for s in symptoms[:MAX_SYMPTOMS])
             + (f"; +{len(symptoms) - MAX_SYMPTOMS} more" if len(symptoms) > MAX_SYMPTOMS else ""))
     if inc.links:
         lines.append("   linked: " + "; ".join(
@@ -173,7 +197,7 @@ def render_ai(report: FleetReport, *, max_tokens: int = 4000) -> str:
         blocks.append("\nIssues, most urgent first (each an incident: root cause, then its symptoms):")
         used += len(blocks[0]) + 1
     for i, inc in enumerate(incidents):
-        b = _block(len(blocks), inc, compared)
+        b = _block(len(blocks), inc, compared, report.generated_at.date())
         if used + len(b) + 1 > budget:
             omitted = list(incidents[i:])
             break

@@ -39,6 +39,13 @@ def _exit_text(code: int | None) -> str:
     return f"exit {code} ({sig})" if sig else f"exit {code}"
 
 
+def _last_exit(c: ContainerStatus) -> str:
+    """``last exit 1 (...)``; while a container runs again Docker has reset its exit code to 0, so none is claimed."""
+    if c.state is ContainerState.RUNNING:
+        return f"running again (the engine keeps no exit code while it runs; last exit at {ts(c.finished_at)})"
+    return f"last {_exit_text(c.exit_code)}"
+
+
 def _latest(c: ContainerStatus) -> datetime | None:
     times = [t for t in (c.started_at, c.finished_at) if t is not None]
     return max(times) if times else None
@@ -69,7 +76,7 @@ def container_alerts(
             severity=Severity.CRITICAL, code=AlertCode.CRASH_LOOP, count=c.restart_count,
             title=f"{s.service} is crash-looping",
             evidence=f"{c.restart_count} restarts, last start {ts(c.started_at)} ({ago(c.started_at, now)}), "
-            f"last {_exit_text(c.exit_code)}, state {c.state.value}, restart policy {c.restart_policy or 'none'}",
+            f"{_last_exit(c)}, state {c.state.value}, restart policy {c.restart_policy or 'none'}",
             action="Read the service's last error lines (dozor logs SERVICE -e); fix the cause (config, "
             "dependency, image) — restarting it again will not help.",
             first_seen=c.created_at, last_seen=_latest(c), **base,

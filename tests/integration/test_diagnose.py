@@ -28,7 +28,9 @@ def one(report: FleetReport, host: str, service: str | None, code: AlertCode):
 
 async def test_every_planted_fault_is_named(report):
     crash = one(report, "web1", "worker", AlertCode.CRASH_LOOP)
-    assert crash.severity is Severity.CRITICAL and "restarts" in crash.evidence and "exit 1" in crash.evidence
+    assert crash.severity is Severity.CRITICAL and "restarts" in crash.evidence
+    # restarting: the last exit code; running again: the engine has reset it, so none is claimed (never "exit 0")
+    assert "exit 1" in crash.evidence or "keeps no exit code" in crash.evidence, crash.evidence
     assert crash.count >= 2 and crash.last_seen is not None
 
     api = one(report, "web2", "api", AlertCode.UNHEALTHY)

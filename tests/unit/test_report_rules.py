@@ -34,6 +34,10 @@ def test_crash_loop_needs_recent_restarts():
     a = alerts[0]
     assert (a.host, a.service, a.count) == ("web1", "worker", 7)
     assert "7 restarts" in a.evidence and "exit 1" in a.evidence
+    # caught running again between two crashes: docker has reset ExitCode to 0, which must not read as a clean exit
+    again = looping.model_copy(update={"state": ContainerState.RUNNING, "exit_code": 0})
+    [b] = service_alerts("web1", service(again), TH, NOW)
+    assert b.code is AlertCode.CRASH_LOOP and "exit 0" not in b.evidence and "keeps no exit code" in b.evidence
 
 
 def test_lifetime_restarts_with_long_uptime_are_not_a_crash_loop():
