@@ -115,7 +115,9 @@ def report(
         Path | None, typer.Option("--state", help="State file (default: <state_dir>/report-state.json).")
     ] = None,
     notify: Annotated[
-        str | None, typer.Option("--notify", help="POST a JSON summary here when something is new or resolved.")
+        list[str] | None,
+        typer.Option("--notify", help="Where to say what is new or resolved (repeatable): an apprise URL (slack://, "
+                     "tgram://, ntfy://, mailto://, json://host/path…) or an https:// URL for dozor's JSON POST."),
     ] = None,
     lines: Annotated[int, typer.Option("--lines", "-n", min=1, max=5000, help="Log lines tailed per service.")] = 200,
 ) -> None:
@@ -131,7 +133,7 @@ def report(
 
         state = default_state_path(open_fleet(opts).inventory.defaults.state_dir or _default_state_dir())
     out = run_cron(
-        rep, state_path=state, fmt="json" if opts.json else fmt, output=output, quiet=quiet, notify_url=notify
+        rep, state_path=state, fmt="json" if opts.json else fmt, output=output, quiet=quiet, notify_urls=notify
     )
     for w in out.warnings:
         typer.echo(f"dozor: {w}", err=True)

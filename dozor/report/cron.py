@@ -8,29 +8,26 @@ Decisions:
 - ``--quiet`` prints nothing when the run is healthy (exit 0), even if something was resolved;
   ``--output``, the state and ``--notify`` are still written/sent. With ``--output FILE`` the report
   goes to the file only (written atomically, so a textfile collector never reads half a file).
-- ``--notify URL`` POSTs a JSON summary when something is new or resolved (not on every run, to
-  avoid noise). A failed POST is reported on stderr and does NOT change the exit code: the exit code
-  describes the fleet, not the webhook.
+- ``--notify URL`` (repeatable) sends what is new or resolved (not every run, to avoid noise) through
+  ``dozor.report.notify``: apprise URLs (Slack, Telegram, ntfy, e-mail, ``json://``…) or a plain
+  ``https://`` JSON POST. A failed target is reported on stderr and does NOT change the exit code: the
+  exit code describes the fleet, not the webhook.
 - Exit codes are ``FleetReport.exit_code``: 0 healthy, 1 warnings, 2 critical, 3 hosts unreachable
   (critical wins over unreachable).
 """
 
 from __future__ import annotations
 
-import json
-import urllib.error
-import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 
 from dozor.report.memory import recall, write_atomic
-from dozor.report.models import FleetReport, ReportChanges
+from dozor.report.models import FleetReport
+from dozor.report.notify import send
 
 STATE_FILE = "report-state.json"
 FORMATS = ("text", "md", "json", "prometheus")
-NOTIFY_TIMEOUT = 10.0
 TEXT_MAX_TOKENS = 6000
-NOTIFY_MAX_TOKENS = 1500
 
 
 def default_state_path(state_dir: str | Path) -> Path:
@@ -56,44 +53,6 @@ def render(report: FleetReport, fmt: str) -> str:
     raise ValueError(f"unknown format {fmt!r}; choose one of {', '.join(FORMATS)}")
 
 
-def notify_payload(report: FleetReport) -> dict[str, object]:
-    """The JSON body POSTed to ``--notify``."""
-    from dozor.render.report_ai import render_ai
-
-    ch = report.changes or ReportChanges()
-    return {
-        "source": "dozor",
-        "generated_at": report.generated_at.isoformat(),
-        "exit_code": report.exit_code,
-        "needs_attention": report.needs_attention,
-        "coverage": report.coverage,
-        "counts": report.counts,
-        "new": [c.model_dump(mode="json") for c in ch.new],
-        "resolved": [c.model_dump(mode="json") for c in ch.resolved],
-        "text": render_ai(report, max_tokens=NOTIFY_MAX_TOKENS),
-    }
-
-
-def notify(url: str, payload: dict[str, object], timeout: float = NOTIFY_TIMEOUT) -> str | None:
-    """POST ``payload`` as JSON; None on success, else why it failed."""
-    if not url.startswith(("http://", "https://")):
-        return f"notify URL must be http(s): {url!r}"
-    from dozor.security.redact import redact
-
-    body = redact(json.dumps(payload)).encode("utf-8")
-    req = urllib.request.Request(url, data=body, method="POST",
-                                 headers={"Content-Type": "application/json", "User-Agent": "dozor"})
-    try:
-        with urllib.request.urlopen(req, timeout=timeout) as resp:
-            if not 200 <= resp.status < 300:
-                return f"webhook answered HTTP {resp.status}"
-    except urllib.error.HTTPError as exc:
-        return f"webhook answered HTTP {exc.code}"
-    except (urllib.error.URLError, OSError, TimeoutError) as exc:
-        return f"webhook failed: {getattr(exc, 'reason', exc)}"
-    return None
-
-
 @dataclass
 class CronOutcome:
     """What one ``dozor report`` run produced."""
@@ -112,7 +71,7 @@ def run_cron(
     fmt: str = "text",
     output: Path | None = None,
     quiet: bool = False,
-    notify_url: str | None = None,
+    notify_urls: list[str] | None = None,
 ) -> CronOutcome:
     """Compare with the saved state, save the new one, write/notify; return what to print and the exit code."""
     report, _ = recall(report, state_path, selection="report")
@@ -122,10 +81,8 @@ def run_cron(
     text = render(report, fmt)
     if output is not None:
         write_atomic(output, text)
-    if notify_url and (changes.new or changes.resolved):
-        err = notify(notify_url, notify_payload(report))
-        if err:
-            warnings.append(f"notify: {err}")
+    if notify_urls and (changes.new or changes.resolved):
+        warnings += [f"notify: {err}" for err in send(notify_urls, report)]
     healthy = report.exit_code == 0
     printed = "" if (quiet and healthy) or output is not None else text
     return CronOutcome(report=report, text=text, printed=printed, exit_code=report.exit_code, warnings=warnings)
@@ -135,8 +92,6 @@ __all__ = [
     "FORMATS",
     "CronOutcome",
     "default_state_path",
-    "notify",
-    "notify_payload",
     "render",
     "run_cron",
 ]

@@ -70,12 +70,13 @@ def test_corrupt_state_starts_afresh(tmp_path):
     assert json.loads(r.printed)["changes"]["new"][0]["host"] == "a"
 
 
-def test_notify_posts_json_and_failure_keeps_exit_code(tmp_path):
-    got: list[dict] = []
+def _receiver(got: list[tuple[str, str, bytes]]) -> HTTPServer:
+    """A real HTTP receiver on loopback: records (path, content type, body) of every POST."""
 
     class H(BaseHTTPRequestHandler):
         def do_POST(self):
-            got.append(json.loads(self.rfile.read(int(self.headers["Content-Length"]))))
+            got.append((self.path, self.headers.get("Content-Type", ""),
+                        self.rfile.read(int(self.headers["Content-Length"]))))
             self.send_response(204)
             self.end_headers()
 
@@ -84,16 +85,50 @@ def test_notify_posts_json_and_failure_keeps_exit_code(tmp_path):
 
     srv = HTTPServer(("127.0.0.1", 0), H)
     threading.Thread(target=srv.serve_forever, daemon=True).start()
+    return srv
+
+
+def test_notify_posts_json_and_failure_keeps_exit_code(tmp_path):
+    posts: list[tuple[str, str, bytes]] = []
+    srv = _receiver(posts)
     try:
         url = f"http://127.0.0.1:{srv.server_port}/hook"
         bad = fleet([host_ok("a", [alert("a", "worker", severity=Severity.WARNING)])])
-        r = run_cron(bad, state_path=tmp_path / "s.json", notify_url=url)
+        r = run_cron(bad, state_path=tmp_path / "s.json", notify_urls=[url])
         assert r.exit_code == 1 and not r.warnings
+        got = [json.loads(body) for _, _, body in posts]
         assert got[0]["exit_code"] == 1 and got[0]["new"][0]["service"] == "worker" and "worker" in got[0]["text"]
-        run_cron(bad, state_path=tmp_path / "s.json", notify_url=url)
-        assert len(got) == 1  # nothing changed: no POST
+        run_cron(bad, state_path=tmp_path / "s.json", notify_urls=[url])
+        assert len(posts) == 1  # nothing changed: no POST
     finally:
         srv.shutdown()
         srv.server_close()
-    r = run_cron(bad, state_path=tmp_path / "s2.json", notify_url=f"http://127.0.0.1:{srv.server_port}/gone")
+    r = run_cron(bad, state_path=tmp_path / "s2.json", notify_urls=[f"http://127.0.0.1:{srv.server_port}/gone"])
     assert r.exit_code == 1 and r.warnings and r.warnings[0].startswith("notify:")
+
+
+def test_notify_through_apprise_json_and_form_to_a_real_receiver(tmp_path):
+    posts: list[tuple[str, str, bytes]] = []
+    srv = _receiver(posts)
+    port = srv.server_port
+    try:
+        bad = fleet([host_ok("a", [alert("a", "worker", evidence="token=hunter2secret in the env")])])
+        r = run_cron(bad, state_path=tmp_path / "s.json",
+                     notify_urls=[f"json://127.0.0.1:{port}/j", f"form://127.0.0.1:{port}/f"])
+        assert r.exit_code == 2 and not r.warnings, r.warnings
+        by_path = {path: (ctype, body) for path, ctype, body in posts}
+        ctype, body = by_path["/j"]
+        sent = json.loads(body)
+        assert "application/json" in ctype and sent["title"].startswith("dozor: 1 new, 0 resolved")
+        assert "NEW [critical] a shop — worker" in sent["message"] and "exit 2" in sent["message"]
+        assert "hunter2secret" not in body.decode()
+        ctype, body = by_path["/f"]
+        assert "form" in ctype and b"NEW+%5Bcritical%5D" in body
+    finally:
+        srv.shutdown()
+        srv.server_close()
+    # a target that does not answer, and one apprise does not know: warnings, same exit code, no secret shown
+    r = run_cron(bad, state_path=tmp_path / "s2.json",
+                 notify_urls=[f"json://127.0.0.1:{port}/gone", "nosuchscheme://tok3nSECRET@x"])
+    assert r.exit_code == 2 and len(r.warnings) == 2, r.warnings
+    assert all(w.startswith("notify: ") for w in r.warnings) and "tok3nSECRET" not in " ".join(r.warnings)
