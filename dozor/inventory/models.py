@@ -98,6 +98,11 @@ class HostSettings(_Strict):
         description="Ask the Docker Engine API through the connection (no remote process) when its unix "
         "socket can be opened; false = always the docker CLI. Default: true.",
     )
+    diagnose_undeclared: bool | None = Field(
+        default=None,
+        description="Diagnose the running services of compose projects the host does not declare (a crash "
+        "loop is a fault whatever the inventory lists); false = only the declared projects. Default: true.",
+    )
     docker_socket: str | None = Field(
         default=None,
         description="Path of the Docker engine's unix socket on the host, for the Engine API path. Default: "
@@ -187,6 +192,7 @@ class ResolvedHost(BaseModel):
     retry_after: float = 20.0
     state_dir: str
     engine_api: bool = True
+    diagnose_undeclared: bool = True
     docker_socket: str | None = None
 
     @property
@@ -322,6 +328,7 @@ class Inventory(_Strict):
             retry_after=d.retry_after,
             state_dir=d.state_dir or str(default_state_dir()),
             engine_api=pick("engine_api", True),
+            diagnose_undeclared=pick("diagnose_undeclared", True),
             docker_socket=pick("docker_socket", None),
         )
 

@@ -148,9 +148,10 @@ _LIVE = (ContainerState.RUNNING, ContainerState.RESTARTING)
 
 def diagnosed_services(containers: Sequence[ContainerStatus], host: ResolvedHost) -> list[ServiceState]:
     """The host's declared services, plus every RUNNING (or restarting) service of a project it does not
-    declare: a crash loop or an error-filled log is a fault whatever the inventory lists. Stopped containers
-    of undeclared projects (leftovers of removed stacks) are not diagnosed."""
-    states = match_declared(containers, host.projects, include_undeclared=True)
+    declare (unless the host sets ``diagnose_undeclared = false``): a crash loop or an error-filled log is a
+    fault whatever the inventory lists. Stopped containers of undeclared projects (leftovers of removed
+    stacks) are not diagnosed."""
+    states = match_declared(containers, host.projects, include_undeclared=host.diagnose_undeclared)
     declared = {p.name for p in host.projects}
     return [s for s in states if not declared or s.project in declared
             or any(c.state in _LIVE for c in s.containers)]

@@ -32,6 +32,7 @@ def _inventory(fleet, tmp_path: Path) -> Path:
     """The fleet's inventory with db1 declaring only our project (its planted faults stay out of the verdict)."""
     data = tomllib.loads(Path(fleet.inventory).read_text())
     data["hosts"]["db1"]["projects"] = [{"name": PROJECT, "services": [SERVICE]}]
+    data["hosts"]["db1"]["diagnose_undeclared"] = False
     path = tmp_path / "fleet.toml"
     path.write_text(tomli_w.dumps(data))
     return path
