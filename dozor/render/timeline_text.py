@@ -34,7 +34,9 @@ def _when(e: TimelineEntry, days: bool) -> str:
 
 
 def _where(e: TimelineEntry) -> str:
-    if e.project or e.service:
+    if e.project and not e.service:
+        where = name(e.project)
+    elif e.project or e.service:
         where = f"{name(e.project)}/{name(e.service)}"
     elif e.container:
         where = name(e.container)

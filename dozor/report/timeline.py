@@ -20,6 +20,7 @@ from dozor.collectors.status import ContainerStatus
 from dozor.ops.audit import audit_path, read_audit
 from dozor.ops.deploy import DeployState
 from dozor.ops.deploy_history import read_deploy_history
+from dozor.outcome import HostStatus
 from dozor.report import timeline_build as tb
 from dozor.report.timeline_models import HostCoverage, Timeline, TimelineEntry
 from dozor.runner.docker import container_status
@@ -66,12 +67,13 @@ def host_entries(host: str, h: HostHistory, since: datetime, until: datetime) ->
             *tb.deploy_entries(host, h.deploys, since, until)]
 
 
-def coverage(host: str, h: HostHistory | None, since: datetime, reason: str | None) -> HostCoverage:
+def coverage(host: str, h: HostHistory | None, since: datetime, reason: str | None,
+             status: HostStatus = HostStatus.OK) -> HostCoverage:
     """How far back the host could tell."""
     if h is None:
-        return HostCoverage(host=host, answered=False, reason=reason)
+        return HostCoverage(host=host, answered=False, status=status, reason=reason)
     ev = h.events
-    cov = HostCoverage(host=host, answered=True, errors=dict(h.errors))
+    cov = HostCoverage(host=host, answered=True, status=status, errors=dict(h.errors))
     if ev is not None:
         cov.events_source, cov.events_held, cov.events_from, cov.host_time = ev.source, ev.held, ev.held_from, \
             ev.host_time
@@ -102,7 +104,7 @@ async def timeline(
         data = r.data if r.ok else None
         if data is not None:
             entries += host_entries(r.host, data, start, end)
-        hosts.append(coverage(r.host, data, start, r.reason))
+        hosts.append(coverage(r.host, data, start, r.reason, r.status))
     audit = read_audit(audit_path(runner.inventory.defaults.state_dir))
     entries += tb.audit_entries(audit, [r.host for r in result.hosts], start, end)
     entries = tb.summarise(tb.keep_services(entries, wanted))

@@ -7,6 +7,8 @@ from enum import StrEnum
 
 from pydantic import BaseModel, Field
 
+from dozor.outcome import HostStatus
+
 
 class EntryKind(StrEnum):
     """What an entry says happened."""
@@ -55,6 +57,7 @@ class HostCoverage(BaseModel):
 
     host: str
     answered: bool = Field(description="The host answered (engine events or container state).")
+    status: HostStatus = Field(default=HostStatus.OK, description="How the host's part of the call ended.")
     reason: str | None = Field(default=None, description="Why the host did not answer.")
     events_source: str | None = Field(default=None, description="engine (Engine API) or cli (docker events).")
     events_held: int = Field(default=0, description="Events of every kind the engine still held.")
@@ -76,6 +79,11 @@ class Timeline(BaseModel):
     total: int = Field(default=0, description="Entries before the limit.")
     omitted: int = Field(default=0, description="Oldest entries left out by the limit.")
     hosts: list[HostCoverage] = Field(default_factory=list)
+
+    @property
+    def operation(self) -> str:
+        """The call's name (as fleet results have one)."""
+        return "timeline"
 
     @property
     def failed(self) -> list[HostCoverage]:
