@@ -96,7 +96,8 @@ def engine_entries(host: str, events: Iterable[EngineEvent], since: datetime, un
         kind, detail = _engine_detail(e)
         out.append(TimelineEntry(
             time=e.time, host=host, project=e.project, service=e.service,
-            container=e.name if e.type == "container" else None, kind=kind, detail=detail, source=EntrySource.ENGINE,
+            container=e.name if e.type == "container" else None, container_id=e.id if e.type == "container" else None,
+            kind=kind, detail=detail, source=EntrySource.ENGINE,
         ))
     return out
 
@@ -122,7 +123,7 @@ def state_entries(
     out: list[TimelineEntry] = []
     for c in containers:
         base = {"host": host, "project": c.project, "service": c.service, "container": c.name,
-                "source": EntrySource.STATE}
+                "container_id": c.id, "source": EntrySource.STATE}
         if _in(c.created_at, since, until) and not _held(events, c.id, {"create"}, None):
             out.append(TimelineEntry(time=c.created_at, kind=EntryKind.CREATE, detail="created", **base))
         if _in(c.started_at, since, until) and not _held(events, c.id, {"start"}, c.started_at):
@@ -211,8 +212,18 @@ def keep_services(entries: Iterable[TimelineEntry], services: Sequence[str]) -> 
 
 # ---------------------------------------------------------------------------------------------- summaries
 
+STOP_GRACE = timedelta(seconds=15)
+"""An exit this soon after a kill of the same container is a stop (restart, deploy), not a crash."""
+
+
 def _key(e: TimelineEntry) -> tuple[str, str | None]:
-    return (e.host, e.container)
+    return (e.host, e.container_id or e.container)
+
+
+def _crashes(group: Sequence[TimelineEntry]) -> list[TimelineEntry]:
+    """The exits of one container that no kill asked for."""
+    kills = [e.time for e in group if e.kind is EntryKind.KILL]
+    return [e for e in group if e.kind is EntryKind.DIE and not any(k <= e.time <= k + STOP_GRACE for k in kills)]
 
 
 def summarise(entries: Iterable[TimelineEntry], *, loop_min: int = LOOP_MIN_EXITS,
@@ -224,16 +235,17 @@ def summarise(entries: Iterable[TimelineEntry], *, loop_min: int = LOOP_MIN_EXIT
     for e in items:
         if e.container is None or e.source is not EntrySource.ENGINE:
             continue
-        if e.kind in (EntryKind.START, EntryKind.DIE, EntryKind.RESTART, EntryKind.OOM):
+        if e.kind in (EntryKind.START, EntryKind.DIE, EntryKind.RESTART, EntryKind.OOM, EntryKind.KILL):
             loops.setdefault(_key(e), []).append(e)
         elif e.kind is EntryKind.HEALTH:
             health.setdefault(_key(e), []).append(e)
     folded: dict[int, TimelineEntry] = {}  # id of the first event of a run -> its summary
     drop: set[int] = set()
-    for group in loops.values():
-        exits = [e for e in group if e.kind is EntryKind.DIE]
+    for whole in loops.values():
+        exits = _crashes(whole)
         if len(exits) < loop_min:
             continue
+        group = [e for e in whole if e.kind is not EntryKind.KILL]  # a kill stays its own line
         codes = Counter(e.detail.removeprefix("exited ") for e in exits)
         ooms = sum(1 for e in group if e.kind is EntryKind.OOM)
         first, last = group[0], group[-1]

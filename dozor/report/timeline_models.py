@@ -47,6 +47,7 @@ class TimelineEntry(BaseModel):
     project: str | None = None
     service: str | None = None
     container: str | None = None
+    container_id: str | None = Field(default=None, description="Short container id (a recreated one has a new id).")
     kind: EntryKind
     detail: str = Field(description="Short, e.g. 'exit 1', 'OOM-killed', 'deploy 2026...-ab12cd succeeded'.")
     source: EntrySource

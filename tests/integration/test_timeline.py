@@ -85,12 +85,15 @@ async def test_an_oom_kill_shows_on_db1_data_db_at_its_time(fleet_mutable: Any, 
 
 
 async def test_container_state_tells_what_the_window_misses_in_the_engine_log(fleet: Any) -> None:
-    """A window ending before the engine's oldest held event still gets the containers' last exits from state."""
-    t = await _timeline(inventory(fleet), "db1", since="30d")
-    [h] = t.hosts
+    """A window ending before the engine's oldest held event: only container state speaks, and the gap is said."""
+    inv = inventory(fleet)
+    [h] = (await _timeline(inv, "db1", since="30d")).hosts
     assert h.gap is not None and "events before" in h.gap  # the fleet's engines are younger than 30 days
-    oom_state = [e for e in t.entries if e.kind is EntryKind.OOM and e.service == "db"]
-    assert oom_state, [e.model_dump() for e in t.entries]
+    until = (h.events_from - timedelta(seconds=1)).strftime("%Y-%m-%dT%H:%M:%SZ")  # type: ignore[operator]
+    t = await _timeline(inv, "db1", since="30d", until=until)
+    assert t.entries and {e.source for e in t.entries} == {EntrySource.STATE}
+    assert ("db1", "data", "db", EntryKind.CREATE) in {(e.host, e.project, e.service, e.kind) for e in t.entries}
+    assert t.hosts[0].gap is not None
 
 
 # ------------------------------------------------------------------------------------------------ deploy

@@ -235,3 +235,16 @@ def test_hostile_names_are_inert_on_one_line() -> None:
     e = e.model_copy(update={"service": "s\nrm -rf /"})
     line = entry_line(e)
     assert "\n" not in line and "\x1b" not in line and "s?rm?-rf?/" in line
+
+
+def test_stops_asked_by_a_kill_and_recreated_containers_are_not_a_loop() -> None:
+    """A deploy recreating a container four times: each a new id, each exit after a kill (seen on the fleet)."""
+    runs = []
+    for i in range(4):
+        cid = f"{i:012d}"
+        runs += [_entry(10 * i, EntryKind.START, "started", container_id=cid),
+                 _entry(10 * i + 5, EntryKind.KILL, "killed (signal 15)", container_id=cid),
+                 _entry(10 * i + 6, EntryKind.DIE, "exited 0", container_id=cid)]
+    assert tb.summarise(runs) == runs
+    same = [e.model_copy(update={"container_id": "x"}) for e in runs]
+    assert tb.summarise(same) == same  # one container stopped four times: still no crash
