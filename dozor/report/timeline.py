@@ -71,7 +71,7 @@ def coverage(host: str, h: HostHistory | None, since: datetime, reason: str | No
              status: HostStatus = HostStatus.OK) -> HostCoverage:
     """How far back the host could tell."""
     if h is None:
-        return HostCoverage(host=host, answered=False, status=status, reason=reason)
+        return HostCoverage(host=host, answered=False, status=status, reason=reason or "")
     ev = h.events
     cov = HostCoverage(host=host, answered=True, status=status, errors=dict(h.errors))
     if ev is not None:

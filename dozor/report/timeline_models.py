@@ -59,7 +59,7 @@ class HostCoverage(BaseModel):
     host: str
     answered: bool = Field(description="The host answered (engine events or container state).")
     status: HostStatus = Field(default=HostStatus.OK, description="How the host's part of the call ended.")
-    reason: str | None = Field(default=None, description="Why the host did not answer.")
+    reason: str = Field(default="", description="Why the host did not answer.")
     events_source: str | None = Field(default=None, description="engine (Engine API) or cli (docker events).")
     events_held: int = Field(default=0, description="Events of every kind the engine still held.")
     events_from: datetime | None = Field(default=None, description="The oldest event the engine still held.")

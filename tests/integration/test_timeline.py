@@ -203,3 +203,18 @@ async def test_an_hour_of_timeline_text_is_small(fleet: Any) -> None:
           f"{time.monotonic() - t0:.2f}s]")
     assert len(text) // 4 <= 3500
     assert {h.host for h in t.hosts if h.answered} == {"web1", "web2", "db1"}
+
+
+async def test_mcp_fleet_timeline_answers_with_unreachable_hosts_and_refuses_a_bad_window(fleet: Any) -> None:
+    from mcp import Client
+
+    from dozor.mcp.server import build_server
+
+    async with Client(build_server(inventory=fleet.inventory, read_only=True)) as c:
+        r = await c.call_tool("fleet_timeline", {"since": "1h", "limit": 20})
+        assert not r.is_error, r.content[0].text
+        t = r.structured_content["timeline"]
+        assert len(t["entries"]) <= 20 and {h["host"] for h in t["hosts"] if not h["answered"]} == {"dead", "blackhole"}
+        assert "dead: NOT ANSWERED" in r.content[0].text
+        bad = await c.call_tool("fleet_timeline", {"since": "bogus"})
+        assert bad.is_error and "neither a duration" in bad.content[0].text
