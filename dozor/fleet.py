@@ -31,6 +31,7 @@ if TYPE_CHECKING:  # the domain packages load on first use: `dozor status` never
     )
     from dozor.report.memory import Memory
     from dozor.report.models import FleetReport
+    from dozor.report.timeline_models import Timeline
     from dozor.reports import DiagnosisReport, SecurityReview
 
 T = TypeVar("T")
@@ -203,6 +204,23 @@ class Fleet:
 
         return DiagnosisReport.of(await analyze(self, service, host, lines=lines, project=project,
                                                 progress=progress))
+
+    async def timeline(
+        self, host: str | None = None, *, since: str | None = "1h", until: str | None = None,
+        services: list[str] | None = None, limit: int = 100, progress: Progress | None = None,
+    ) -> Timeline:
+        """What happened in a window, fleet-wide, oldest first: engine events (start, exit with code, OOM, kill,
+        health changes, create/remove, image pulls), what container state proves where the engine's in-memory
+        log no longer reaches, deploys kept on the hosts and audited restarts/deploys/prunes.
+
+        ``since``/``until``: ``10m``, ``2h``, ``1d`` (before now) or a time. Crash loops and flapping
+        healthchecks are one entry each; at most ``limit`` entries (the newest), ``omitted`` says how many more.
+        Each host's coverage says when the window starts before what its engine still holds.
+        """
+        from dozor.report.timeline import timeline
+
+        return await timeline(self, host, since=since, until=until, services=services, limit=limit,
+                              progress=progress)
 
     # -- operations (dozor.ops): guarded, audited ----------------------------------------------
 

@@ -187,6 +187,11 @@ from dozor.cli import security  # noqa: E402 — the security review (dozor.secu
 app.command("security")(security.security)
 
 
+from dozor.cli import timeline  # noqa: E402 — what happened in a window (dozor.report.timeline)
+
+app.command("timeline")(timeline.timeline)
+
+
 def main() -> None:
     """Console-script entry point."""
     gc_policy.pause()  # resumed by the commands that do real work (run_fleet, hosts --check, serve)
