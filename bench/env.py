@@ -40,21 +40,29 @@ def _sh(script: str) -> str:
     return json.dumps(script.replace("$", "$$"))
 
 
+# The diagnosis reads each running service's last 200 lines within the last 15 minutes: every service that
+# logs keeps at least 200 lines in that window for the whole run (app: 200 lines at start, then one every
+# 4 s; chatty: its 20k-line burst, then one line every 2 s of the same mix), so the bytes of log a diagnosis
+# reads do not drift with the age of the environment (N=200 runs 20+ minutes after start-up).
 _APP = (
-    'trap "exit 0" TERM INT; echo "app listening on :8080"; '
+    'trap "exit 0" TERM INT; echo "app listening on :8080"; i=0; '
+    "while [ $i -lt 200 ]; do i=$((i+1)); "
+    'echo "$(date -u +%FT%TZ) INFO request handled path=/v1/orders status=200"; done; '
     'while true; do echo "$(date -u +%FT%TZ) INFO request handled path=/v1/orders status=200"; '
-    "sleep 5 & wait $!; done"
+    "sleep 4 & wait $!; done"
 )
 _SIDECAR = 'trap "exit 0" TERM INT; echo "sidecar ready"; while true; do sleep 60 & wait $!; done'
-# 20k realistic lines, 1 % of them errors, then idle: the error-sparse log for `logs -e`.
-_CHATTY = (
-    'trap "exit 0" TERM INT; i=0; '
-    f"while [ $i -lt {CHATTY_LINES} ]; do i=$((i+1)); "
-    f"if [ $((i % {CHATTY_ERROR_EVERY})) -eq 0 ]; then "
+# 20k realistic lines, 1 % of them errors, then one line every 2 s: the error-sparse log for `logs -e`.
+_CHATTY_LINE = (
+    f"i=$((i+1)); if [ $((i % {CHATTY_ERROR_EVERY})) -eq 0 ]; then "
     'echo "2026-01-01T00:00:00Z ERROR order=$i upstream connection refused to payments:443 after 3 retries"; '
     'else echo "10.0.0.$((i % 250 + 1)) - - [01/Jan/2026:00:00:00 +0000] '
     '\\"GET /products/$i HTTP/1.1\\" 200 $((i * 37 % 5000 + 200)) \\"-\\" \\"Mozilla/5.0 (X11; Linux x86_64)\\""; fi; '
-    "done; while true; do sleep 60 & wait $!; done"
+)
+_CHATTY = (
+    'trap "exit 0" TERM INT; i=0; '
+    f"while [ $i -lt {CHATTY_LINES} ]; do {_CHATTY_LINE}done; "
+    f"while true; do {_CHATTY_LINE}sleep 2 & wait $!; done"
 )
 
 COMPOSE = (

@@ -126,7 +126,13 @@ def openssh_xargs(env: BenchEnv, n: int, commands: dict[str, list[str]]) -> Time
                 f.write_text(c)
                 files[c] = str(f)
             lines.append(f"{alias} {files[c]}\n")
-    script = f'ssh -F {shlex.quote(str(env.ssh_config))} "$0" "$(cat "$1")" >/dev/null'
+    # Only ssh's own failure (255) fails the run: like the lower bound, a remote command's exit status is
+    # its answer (N hosts share ONE engine here, and Docker 20.10 runs one `system df` at a time: the others
+    # get "a disk usage operation is already running"). Failed remote commands are counted on stderr.
+    script = (
+        f'ssh -F {shlex.quote(str(env.ssh_config))} "$0" "$(cat "$1")" >/dev/null; rc=$?; '
+        '[ "$rc" -eq 0 ] || echo "@@remote-exit $rc" >&2; [ "$rc" -ne 255 ]'
+    )
     return timed(["xargs", "-P", str(FORKS), "-n", "2", "sh", "-c", script], stdin="".join(lines), env=_clean_env())
 
 
@@ -170,8 +176,8 @@ def ensure_ansible(log=print) -> None:
 def ansible_adhoc(env: BenchEnv, n: int, commands: list[str]) -> tuple[float, float, int]:
     """``ansible all -m shell -a CMD -f 50`` once per distinct command, one after the other.
 
-    Returns (wall seconds summed, CPU seconds summed, hosts that failed in any command). Arguments go as
-    JSON ``{"_raw_params": ...}`` (a string starting with ``{`` is taken as JSON anyway, and key=value
+    Returns (wall seconds summed, CPU seconds summed, most hosts whose command failed in any one command).
+    Arguments go as JSON ``{"_raw_params": ...}`` (a string starting with ``{`` is taken as JSON anyway, and key=value
     parsing is skipped), the command wrapped in ``{% raw %}`` because module arguments are
     Jinja-templated and docker's Go templates would be mistaken for Jinja.
     """
@@ -195,9 +201,13 @@ def ansible_adhoc(env: BenchEnv, n: int, commands: list[str]) -> tuple[float, fl
             ],
             env=_clean_env(ANSIBLE_CONFIG=str(cfg)),
         )
-        if r.rc != 0:
+        # 2: some host's command exited non-zero (its answer, as for the lower bound and xargs); 4 and the
+        # rest: unreachable hosts or Ansible's own errors.
+        if r.rc not in (0, 2):
             raise RuntimeError(f"ansible exited {r.rc}: {(r.stdout + r.stderr)[-1500:]}")
         wall += r.wall
         cpu += r.cpu
-        failed = max(failed, sum(1 for line in r.stdout.splitlines() if " | FAILED" in line or "UNREACHABLE" in line))
+        # One host can print two lines ("| FAILED | rc=1 |" and "| FAILED! => {...}"): count hosts.
+        bad = {ln.split(" | ", 1)[0] for ln in r.stdout.splitlines() if " | FAILED" in ln or "UNREACHABLE" in ln}
+        failed = max(failed, len(bad))
     return wall, cpu, failed

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 BENCH = Path(__file__).resolve().parent
@@ -42,6 +43,12 @@ def targets(results: dict) -> list[dict]:
         warm = r50.get("warm_mcp", r50.get("warm_fleet"))
         wr = _ratio(warm, r50["status"])
         add("warm server_status <= 0.25x cold status", f"{_f(wr)}x", wr is not None and wr <= 0.25, f"N={n}")
+        add(
+            "cold diagnose <= 0.6x lower bound, every running service's log read",
+            f"{_f(lb)}x, {_f(r50.get('log_bytes_per_host'), '{:.0f}')} B of log per host",
+            lb is not None and lb <= 0.6,
+            f"N={n}",
+        )
         add("<= 1 connection per host per diagnosis", str(r50["connects_per_host"]), r50["connects_per_host"] <= 1)
         add("<= 4 exec channels per host per diagnosis",
             f"{r50['channels_per_host']} (+ {r50.get('streams_per_host', 0)} Docker-socket streams)",
@@ -198,6 +205,7 @@ def render(results: dict) -> str:
             f"`logs -e` {lb_['errors_only']:,} B → {lb_['ratio']:.0f}x fewer (vs the default 1 MB cap: "
             f"{lb_['unfiltered_default_cap']:,} B, {lb_['ratio_default_cap']:.0f}x)"
         )
+    out += ["", *content_table(results)]
     out += ["", "| target | measured | met |", "|---|---|---|"]
     for t in results.get("targets", []):
         verdict = {True: "yes", False: "**NO**", None: "n/a"}[t["met"]]
@@ -206,14 +214,93 @@ def render(results: dict) -> str:
     return "\n".join(out) + "\n"
 
 
+def _ai(r: dict) -> tuple[str, str]:
+    ai = r.get("ai_text") or {}
+    if "chars" in ai:
+        return f"{ai['chars']:,}", f"~{ai['tokens_est']:,}"
+    return ("failed" if "error" in ai else "-"), "-"
+
+
+def _ai_pair(x: list | tuple | None) -> str:
+    return "-" if not x else f"{x[0]} → {x[1]}"
+
+
+def content_table(results: dict) -> list[str]:
+    """What one cold diagnosis read and said, per size: connections, log bytes, alerts → incidents, AI text."""
+    lines = [
+        "| N | conn/h | exec/h | streams/h | hosts on CLI fallback | log B/h (Engine API): mean, max | "
+        "log B/h (CLI path) | alerts → incidents (Engine API) | alerts → incidents (CLI path) | "
+        "`diagnose --ai` chars | tokens (chars/4) |",
+        "|---|---|---|---|---|---|---|---|---|---|---|",
+    ]
+    for k in sorted(results["sizes"], key=int):
+        r = results["sizes"][k]
+        chars, tokens = _ai(r)
+        lines.append(
+            f"| {r['n']} | {r['connects_per_host']} | {r['channels_per_host']} | {r.get('streams_per_host', '-')} | "
+            f"{r.get('cli_fallback_hosts', '-')} of {r['n']} | {_f(r.get('log_bytes_per_host'), '{:,.0f}')}, "
+            f"{_f(r.get('log_bytes_max'), '{:,.0f}')} | {_f(r.get('log_bytes_per_host_cli'), '{:,.0f}')} | "
+            f"{_ai_pair(r.get('alerts_incidents'))} | {_ai_pair(r.get('alerts_incidents_cli'))} | {chars} | {tokens} |"
+        )
+    lines += [
+        "",
+        "Per cold diagnosis: connections, exec channels and Docker-socket streams per host (most on any host, "
+        "in-process capture run); hosts on CLI fallback: hosts of that capture whose Engine API diagnosis read "
+        "the logs with the CLI script because the engine answered non-2xx (here the shared engine's 409 "
+        "\"a disk usage operation is already running\" on /system/df: Docker 20.10 runs one at a time, N hosts "
+        "ask at once); bytes of container log received per answering host, median over the runs (report "
+        "`hosts[].logs[].bytes_read`; the CLI path filters error lines on the host, the Engine API path "
+        "receives the tails and filters here, max = a host that stayed on the Engine API); alerts and the "
+        "incidents they are grouped into (last run); size of `dozor diagnose --ai` on the same hosts (one run).",
+    ]
+    return lines
+
+
+EARLIER = "## Earlier runs"
+_CMDS = "Remote commands dozor sent (per host)"
+
+
+def _previous_latest(old: str) -> tuple[str, str, str]:
+    """(date, table text, earlier-runs text) of an existing RESULTS.md; the remote-command lists are dropped."""
+    head, _, earlier = old.partition("\n" + EARLIER + "\n")
+    body: list[str] = []
+    for line in head.splitlines():
+        if _CMDS in line:
+            break
+        if not line.startswith(("# Bench results", "Written by `python -m bench.run`", "## Run of ")):
+            body.append(line)
+    text = "\n".join(body).strip()
+    date = re.search(r"dozor bench — (\S+) —", text)
+    return (date.group(1) if date else "?"), text, earlier.strip()
+
+
 def write_outputs(results: dict, text: str) -> None:
-    """bench/results/latest.json (gitignored) and bench/RESULTS.md (committed)."""
+    """bench/results/latest.json (gitignored) and bench/RESULTS.md (committed): the latest run first, then the
+    earlier runs' tables (the run before this one moves there unless this run was merged into it)."""
     (BENCH / "results").mkdir(exist_ok=True)
     (BENCH / "results" / "latest.json").write_text(json.dumps(results, indent=2, default=str))
+    path = BENCH / "RESULTS.md"
+    earlier = ""
+    if path.exists():
+        date, prev, earlier = _previous_latest(path.read_text())
+        if prev and not results.get("merged_from"):
+            earlier = f"### Run of {date}\n\n{prev}\n\n{earlier}".strip()
     cmds = results.get("commands", {})
-    md = ["# Bench results (latest run)", "", "Written by `python -m bench.run`; see bench/README.md.", "", text]
+    md = [
+        "# Bench results",
+        "",
+        "Written by `python -m bench.run`; see bench/README.md. The latest run first; earlier runs' tables below.",
+        "",
+        f"## Run of {results['date']} (latest)",
+        "",
+    ]
+    if results.get("note"):
+        md += [results["note"], ""]
+    md += [text]
     if cmds:
-        md += ["", "## Remote commands dozor sent (per host); the CLI path's are replayed by every competitor", ""]
+        md += ["", f"### {_CMDS}; the CLI path's are replayed by every competitor", ""]
         for op, lst in cmds.items():
             md += [f"`dozor {op}`:", "", "```", *lst, "```", ""]
-    (BENCH / "RESULTS.md").write_text("\n".join(md))
+    if earlier:
+        md += ["", EARLIER, "", earlier, ""]
+    path.write_text("\n".join(md))

@@ -28,14 +28,43 @@ def med(xs: list[float]) -> float | None:
     return statistics.median(xs) if xs else None
 
 
-def log_bytes_per_host(report_json: str) -> float:
-    """Mean bytes of log a diagnosis read per answering host (``--json`` report: hosts[].logs[].bytes_read)."""
+def _log_bytes(report_json: str) -> list[int]:
+    """Bytes of log a diagnosis read on each answering host (``--json`` report: hosts[].logs[].bytes_read)."""
     try:
         hosts = [h for h in json.loads(report_json).get("hosts", []) if h.get("logs") is not None]
     except ValueError:
-        return float("nan")
-    total = sum(lg.get("bytes_read") or 0 for h in hosts for lg in h.get("logs") or [])
-    return total / max(len(hosts), 1)
+        return []
+    return [sum(lg.get("bytes_read") or 0 for lg in h.get("logs") or []) for h in hosts]
+
+
+def log_bytes_per_host(report_json: str) -> float:
+    """Mean bytes of log a diagnosis read per answering host."""
+    per_host = _log_bytes(report_json)
+    return sum(per_host) / len(per_host) if per_host else float("nan")
+
+
+def log_bytes_max(report_json: str) -> float:
+    """The most bytes of log one host's diagnosis read (a host that fell back to the CLI path reads fewer)."""
+    return max(_log_bytes(report_json), default=float("nan"))
+
+
+def alerts_incidents(report_json: str) -> tuple[int, int] | None:
+    """(alerts, incidents) of a ``--json`` diagnosis report; None when it is not one."""
+    try:
+        rep = json.loads(report_json)
+        return len(rep["alerts"]), len(rep["incidents"])
+    except (ValueError, KeyError, TypeError):
+        return None
+
+
+def ai_text(env: benv.BenchEnv, n: int) -> dict:
+    """Size of ``dozor diagnose --ai`` (the bounded text meant for an LLM) on ``n`` hosts; tokens ~ chars / 4."""
+    argv = [m.DOZOR, "--inventory", str(env.inventory(n)), "--no-progress", "diagnose", "--ai"]
+    r = m.timed(argv, env=m._clean_env())
+    if r.rc not in (0, 1, 2) or not r.stdout:
+        return {"error": f"exit {r.rc}: {r.stderr.strip()[-800:]}"}
+    return {"chars": len(r.stdout), "bytes": len(r.stdout.encode()), "lines": r.stdout.count("\n"),
+            "tokens_est": round(len(r.stdout) / 4), "exit": r.rc, "head": r.stdout[:600]}
 
 
 def log(msg: str) -> None:
@@ -82,6 +111,10 @@ def measure_size(env: benv.BenchEnv, n: int, args: argparse.Namespace, shown: di
         "channels_per_host_cli": max(s["channels"] for s in stats_cli.values()),
         "commands_status": len(status_cmds),
         "commands_diagnose": len(diag_cmds),
+        # Hosts whose Engine API diagnosis ran the CLI's log script: the engine answered something non-2xx
+        # (on this shared engine, /system/df's 409 "a disk usage operation is already running") and dozor
+        # used the CLI on that host for the rest of the run.
+        "cli_fallback_hosts": sum(any("dozor-tails" in c for c in v) for v in cap_diag["commands"].values()),
     }
     series: dict[str, list[float]] = {
         k: []
@@ -104,6 +137,7 @@ def measure_size(env: benv.BenchEnv, n: int, args: argparse.Namespace, shown: di
             "xargs_cpu_ms_per_host",
             "log_bytes_per_host",
             "log_bytes_per_host_cli",
+            "log_bytes_max",
         )
     }
     do_ansible = not args.skip_ansible and m.ansible_available() and n <= args.ansible_max
@@ -120,6 +154,7 @@ def measure_size(env: benv.BenchEnv, n: int, args: argparse.Namespace, shown: di
         series["rss_mb"].append(d.rss_mb)
         series["cpu_ms_per_host"].append(1000 * d.cpu / n)
         series["log_bytes_per_host"].append(log_bytes_per_host(d.stdout))
+        series["log_bytes_max"].append(log_bytes_max(d.stdout))
         sc = m.dozor_cli(env, n, "status", cli=True)
         if sc.rc != 0:
             raise RuntimeError(f"dozor status (CLI path) exited {sc.rc}: {sc.stderr[-1500:]}")
@@ -130,6 +165,7 @@ def measure_size(env: benv.BenchEnv, n: int, args: argparse.Namespace, shown: di
         series["diagnose_cli"].append(dc.wall)
         series["cpu_ms_per_host_cli"].append(1000 * dc.cpu / n)
         series["log_bytes_per_host_cli"].append(log_bytes_per_host(dc.stdout))
+        row["alerts_incidents"], row["alerts_incidents_cli"] = alerts_incidents(d.stdout), alerts_incidents(dc.stdout)
         log(f"N={n}: cold diagnose read {series['log_bytes_per_host'][-1]:.0f} B of logs per host (Engine API), "
             f"{series['log_bytes_per_host_cli'][-1]:.0f} B (CLI path, filtered on the host)")
         lb = m.lower_bound(plan_status)
@@ -148,14 +184,20 @@ def measure_size(env: benv.BenchEnv, n: int, args: argparse.Namespace, shown: di
         if x.rc != 0:
             raise RuntimeError(f"xargs ssh exited {x.rc}: {x.stderr[-1500:]}")
         series["xargs"].append(x.wall)
+        if failed := x.stderr.count("@@remote-exit"):
+            log(f"N={n}: xargs: {failed} remote commands exited non-zero (a shared-engine conflict is one: "
+                f"{'yes' if 'operation is already running' in x.stderr else 'no'})")
         series["xargs_cpu_ms_per_host"].append(1000 * x.cpu / n)
         if do_ansible and r < args.ansible_runs:
             wall, cpu, failed = m.ansible_adhoc(env, n, diag_cmds)
             if failed:
-                log(f"WARNING: Ansible: {failed} hosts failed")
+                log(f"Ansible: {failed} hosts' command exited non-zero in one command (see xargs)")
             series["ansible"].append(wall)
             series["ansible_cpu_ms_per_host"].append(1000 * cpu / n)
     row.update({k: med(v) for k, v in series.items()})
+    row["ai_text"] = ai_text(env, n)
+    log(f"N={n}: alerts/incidents {row['alerts_incidents']} (Engine API), {row['alerts_incidents_cli']} (CLI path); "
+        f"diagnose --ai {row['ai_text'].get('chars', row['ai_text'].get('error'))} chars")
     row["samples"] = series
     lbw = m.timed([m.PY, "-m", "bench.lower_bound", str(plan_status), str(args.warm_calls)], env=m._clean_env())
     if lbw.rc == 0:
@@ -236,6 +278,7 @@ def main() -> None:
     p.add_argument("--ansible-max", type=int, default=50, help="Largest size Ansible runs at (it is slow).")
     p.add_argument("--keep", action="store_true", help="Leave the environment running at the end.")
     p.add_argument("--no-write", action="store_true", help="Do not write RESULTS.md / latest.json.")
+    p.add_argument("--note", default="", help="A sentence written under the run's heading in RESULTS.md.")
     p.add_argument(
         "--merge", action="store_true", help="Add these sizes to bench/results/latest.json instead of replacing it."
     )
@@ -286,6 +329,9 @@ def main() -> None:
         results["commands"] = {**previous.get("commands", {}), **results.get("commands", {})}
         results.setdefault("log_bytes", previous.get("log_bytes"))
         results["merged_from"] = previous["date"]
+        results["note"] = args.note or previous.get("note", "")
+    else:
+        results["note"] = args.note
     results["targets"] = targets(results)
     text = render(results)
     print(text)
