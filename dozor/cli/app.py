@@ -187,6 +187,11 @@ from dozor.cli import security  # noqa: E402 — the security review (dozor.secu
 app.command("security")(security.security)
 
 
+from dozor.cli import inventory  # noqa: E402 — the inventory itself: schema, check, import
+
+app.add_typer(inventory.app, name="inventory")
+
+
 def main() -> None:
     """Console-script entry point."""
     gc_policy.pause()  # resumed by the commands that do real work (run_fleet, hosts --check, serve)
