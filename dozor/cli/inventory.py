@@ -104,6 +104,56 @@ def _notes(h) -> str:
     return "; ".join(notes)
 
 
+@app.command("import")
+def import_(
+    file: Annotated[
+        str | None, typer.Argument(help="With --ssh-config: the file to read. Default: ~/.ssh/config.")
+    ] = None,
+    ssh_config: Annotated[
+        bool, typer.Option("--ssh-config", help="Import the Host entries of an OpenSSH client config.")
+    ] = False,
+    ansible: Annotated[
+        str | None, typer.Option("--ansible", help="Import an Ansible inventory file (INI or YAML).")
+    ] = None,
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", help="Write fleet.toml here instead of printing it.")
+    ] = None,
+    force: Annotated[bool, typer.Option("--force", help="Overwrite --output if it exists.")] = False,
+) -> None:
+    """Write a fleet.toml from an ssh_config or an Ansible inventory; what is left out is said on stderr."""
+    from dozor.inventory.imports.ansible import import_ansible
+    from dozor.inventory.imports.ssh_config import DEFAULT_FILE, import_ssh_config
+    from dozor.inventory.loader import InventoryError
+
+    if ssh_config == (ansible is not None):
+        raise fail("say what to import: --ssh-config [FILE] or --ansible FILE (one of them)")
+    if ansible is not None and file is not None:
+        raise fail(f"unexpected argument {file!r}: --ansible takes the file itself")
+    if output is not None and output.exists() and not force:
+        raise fail(f"{output} exists; use --force to overwrite it")
+    try:
+        imported = import_ansible(ansible) if ansible is not None else import_ssh_config(file or DEFAULT_FILE)
+        text = imported.to_toml()
+        inv = imported.inventory()
+    except InventoryError as exc:
+        raise fail(str(exc)) from None
+    for note in imported.dropped:
+        _stderr(f"dozor: left out: {note}")
+    summary = f"dozor: {len(inv.hosts)} host(s), {len(inv.groups)} group(s) from {imported.source}"
+    if output is None:
+        typer.echo(text, nl=False)
+        _stderr(summary)
+        return
+    try:
+        with output.open("w" if force else "x", encoding="utf-8") as f:
+            f.write(text)
+    except FileExistsError:
+        raise fail(f"{output} exists; use --force to overwrite it") from None
+    except OSError as exc:
+        raise fail(f"cannot write {output}: {exc.strerror or exc}") from None
+    _stderr(f"{summary} written to {output}")
+
+
 def _stderr(message: str) -> None:
     sys.stderr.write(message + "\n")
 
