@@ -52,12 +52,16 @@ def check(
     """Validate the inventory and print what every host will use: address, user, port, keys, timeouts, groups."""
     from dozor.inventory.effective import effective_hosts
     from dozor.inventory.loader import InventoryError, load_inventory
+    from dozor.inventory.selector import UnknownHostError, select_hosts
 
     opts = options(ctx)
     try:
         inv = load_inventory(file if file is not None else opts.inventory)
-        hosts = effective_hosts(inv)
-    except InventoryError as exc:
+        hosts = effective_hosts(inv)  # every host is checked; --host only narrows what is shown
+        if opts.host:
+            shown = set(select_hosts(inv, opts.host))
+            hosts = [h for h in hosts if h.name in shown]
+    except (InventoryError, UnknownHostError) as exc:
         raise fail(str(exc)) from None
     if opts.json:
         data = {"source": inv.source, "hosts": [h.model_dump(mode="json") for h in hosts]}

@@ -189,3 +189,20 @@ def test_check_fails_with_file_and_key(tmp_path: Path, body: str, key: str, prob
 def test_check_missing_file() -> None:
     r = invoke("inventory", "check", "/nonexistent/fleet.toml")
     assert r.exit_code == 2 and "/nonexistent/fleet.toml: file not found" in " ".join(r.stderr.split())
+
+
+def test_schema_directive_line_loads(tmp_path: Path) -> None:
+    """The editor directive is a TOML comment: the loader reads the file as before."""
+    fleet = tmp_path / "fleet.toml"
+    fleet.write_text("#:schema ./fleet.schema.json\n" + (ROOT / "inventories" / "example-fleet.toml").read_text())
+    from dozor.inventory.loader import load_inventory_file
+
+    assert len(load_inventory_file(fleet).hosts) == 5
+
+
+def test_check_host_selection_narrows_the_output(tmp_path: Path) -> None:
+    fleet = str(write_fleet(tmp_path))
+    r = invoke("--json", "-H", "@prod", "inventory", "check", fleet)
+    assert r.exit_code == 0 and [h["name"] for h in json.loads(r.stdout)["hosts"]] == ["web-1", "db-1"]
+    r = invoke("-H", "nosuch", "inventory", "check", fleet)
+    assert r.exit_code == 2 and "nosuch" in r.stderr
