@@ -192,6 +192,11 @@ from dozor.cli import timeline  # noqa: E402 — what happened in a window (dozo
 app.command("timeline")(timeline.timeline)
 
 
+from dozor.cli import inventory  # noqa: E402 — the inventory itself: schema, check, import
+
+app.add_typer(inventory.app, name="inventory")
+
+
 def main() -> None:
     """Console-script entry point."""
     gc_policy.pause()  # resumed by the commands that do real work (run_fleet, hosts --check, serve)

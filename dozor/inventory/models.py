@@ -121,8 +121,8 @@ class HostSettings(_Strict):
 class Defaults(HostSettings):
     """The [defaults] table: fleet-wide settings."""
 
-    timeouts: Timeouts = Field(default_factory=Timeouts)
-    thresholds: Thresholds = Field(default_factory=Thresholds)
+    timeouts: Timeouts = Field(default_factory=Timeouts, description="Layered timeouts, seconds.")
+    thresholds: Thresholds = Field(default_factory=Thresholds, description="Alert thresholds.")
     concurrency: int = Field(default=50, ge=1, le=1000, description="Hosts worked on at once.")
     max_channels: int = Field(default=8, ge=1, le=64, description="Concurrent commands per SSH connection.")
     retry_after: float = Field(
@@ -204,7 +204,9 @@ class ResolvedHost(BaseModel):
 class Inventory(_Strict):
     """A whole fleet: defaults, groups and hosts."""
 
-    defaults: Defaults = Field(default_factory=Defaults)
+    defaults: Defaults = Field(
+        default_factory=Defaults, description="Fleet-wide settings; each SSH setting can be overridden per host."
+    )
     groups: dict[str, list[str]] = Field(
         default_factory=dict, description="Group name -> members: host names or @group/@tag to nest."
     )
