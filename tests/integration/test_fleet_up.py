@@ -15,8 +15,9 @@ pytestmark = pytest.mark.integration
 
 # Compose v1 container names, per host.
 EXPECTED = {
-    "web1": {"shop_web_1", "shop_worker_1"},
-    "web2": {"shop_web_1", "shop_api_1", "jobs_worker_1", "jobs_gateway_1", "jobs_billing_1", "jobs_feed_1"},
+    "web1": {"shop_web_1", "shop_worker_1", "edge_proxy_1"},
+    "web2": {"shop_web_1", "shop_api_1", "jobs_worker_1", "jobs_gateway_1", "jobs_billing_1", "jobs_feed_1",
+             "edge_proxy_1"},
     "db1": {"data_db_1", "data_backup_1", "data_db-ok_1", "store_ledger_1", "store_orders_1", "store_front_1"},
 }
 
