@@ -234,3 +234,59 @@ def test_unreachable_hosts_are_said_and_change_the_exit_code() -> None:
     assert "dead: connection refused" in terminal_text(down)
     alike = report_of([c for c in fleet_configs() if c.project == "shop"], ["web1", "web2"])
     assert alike.exit_code == 0 and "No drift" in render_ai(alike)
+
+
+# -- the diagnosis' drift notes ------------------------------------------------------------------------------
+
+
+def _alert(host: str, service: str, severity: str = "critical", evidence: str = "restarted 5× in 10 min") -> Any:
+    from dozor.report.alerts import Alert, AlertCode, Severity
+
+    return Alert(severity=Severity(severity), code=AlertCode.CRASH_LOOP, host=host, project="edge", service=service,
+                 title=f"{service} crash loop", evidence=evidence, action="look at its logs",
+                 last_seen=datetime(2025, 1, 1, tzinfo=UTC))
+
+
+def _host(host: str, *alerts: Any) -> Any:
+    from dozor.report.models import HostReport
+
+    return HostReport(host=host, status=HostStatus.OK, alerts=list(alerts))
+
+
+def test_a_service_failing_on_the_drifting_host_only_gets_a_note() -> None:
+    from dozor.drift.notes import diagnosis_drift
+
+    reports = [_host("web1"), _host("web2", _alert("web2", "proxy"), _alert("web2", "proxy", "warning", "more"))]
+    out, notes = diagnosis_drift(reports, fleet_configs())
+    (note,) = notes
+    assert (note.failing_hosts, note.healthy_hosts) == (["web2"], ["web1"])
+    assert note.text == ("proxy fails on web2 only (web1 fine); web2 differs from web1: image edge/proxy:2 vs 1 "
+                         "(id f1a3d349d6e1 vs 08744b5a863d); mem_limit 64m vs 32m; env NEW_CHECKOUT only on web2")
+    first, second = out[1].alerts
+    assert first.evidence == "restarted 5× in 10 min; drift: " + note.text
+    assert second.evidence == "more"  # once per service and host
+    assert out[0] is reports[0]
+    assert CANARY not in note.model_dump_json() + first.model_dump_json()
+
+
+def test_no_note_when_failing_everywhere_nowhere_or_on_a_service_alike_on_its_hosts() -> None:
+    from dozor.drift.notes import diagnosis_drift
+
+    everywhere = [_host("web1", _alert("web1", "proxy")), _host("web2", _alert("web2", "proxy"))]
+    assert diagnosis_drift(everywhere, fleet_configs())[1] == []
+    info_only = [_host("web1"), _host("web2", _alert("web2", "proxy", "info"))]
+    assert diagnosis_drift(info_only, fleet_configs())[1] == []
+    alike = [_host("web1"), _host("web2", _alert("web2", "web").model_copy(update={"project": "shop"}))]
+    out, notes = diagnosis_drift(alike, fleet_configs())
+    assert notes == [] and out == alike
+
+
+def test_a_note_when_the_failing_host_is_the_reference() -> None:
+    from dozor.drift.notes import drift_notes
+
+    per_host = {h: [_proxy(h)] for h in ("a", "b", "c")}
+    per_host["c"] = [_proxy("c", mem_limit=2**30)]
+    d = service_drift("edge", "proxy", per_host)
+    assert d is not None
+    (note,) = drift_notes([_alert("a", "proxy")], [d])
+    assert note.text == "proxy fails on a only (b, c fine); c differs from a, b: mem_limit 1g vs 32m"
