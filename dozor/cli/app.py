@@ -187,6 +187,11 @@ from dozor.cli import security  # noqa: E402 — the security review (dozor.secu
 app.command("security")(security.security)
 
 
+from dozor.cli import drift  # noqa: E402 — configuration drift between hosts (dozor.drift)
+
+app.command("drift")(drift.drift)
+
+
 def main() -> None:
     """Console-script entry point."""
     gc_policy.pause()  # resumed by the commands that do real work (run_fleet, hosts --check, serve)
