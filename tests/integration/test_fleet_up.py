@@ -93,7 +93,7 @@ def test_inventory_loads_in_dozor(fleet: FleetInfo) -> None:
     assert web1.tags == ["web", "eu"]
     assert "prod" in web1.groups
     assert [s for p in inv.hosts["web2"].projects for s in p.services] == [
-        "web", "api", "cache", "worker", "gateway", "billing", "feed"]
+        "web", "api", "cache", "worker", "gateway", "billing", "feed", "proxy"]
     assert inv.resolve("blackhole").port == fleet.blackhole_port
 
 
