@@ -20,6 +20,7 @@ from dozor.runner.tails import DEFAULT_HOST_MAX_BYTES, DEFAULT_MAX_BYTES, DEFAUL
 from dozor.transport.pool import TransportFactory, TransportPool
 
 if TYPE_CHECKING:  # the domain packages load on first use: `dozor status` never pays for reports or ops
+    from dozor.drift.models import DriftReport
     from dozor.ops.api import (
         DeployReport,
         DeployRequest,
@@ -221,6 +222,18 @@ class Fleet:
 
         return await timeline(self, host, since=since, until=until, services=services, limit=limit,
                               progress=progress)
+
+    # -- drift (dozor.drift) -------------------------------------------------------------------
+
+    async def drift(
+        self, host: str | None = None, *, project: str | None = None, progress: Progress | None = None
+    ) -> DriftReport:
+        """Configuration drift: every compose service running on two or more selected hosts, compared by image
+        (reference and ID), command, entrypoint, environment variable NAMES (values are never read), memory/CPU
+        limits, restart policy, ports, healthcheck and labels → ``DriftReport`` (differences only)."""
+        from dozor.drift.api import drift
+
+        return await drift(self, host, project=project, progress=progress)
 
     # -- operations (dozor.ops): guarded, audited ----------------------------------------------
 

@@ -197,6 +197,11 @@ from dozor.cli import inventory  # noqa: E402 — the inventory itself: schema, 
 app.add_typer(inventory.app, name="inventory")
 
 
+from dozor.cli import drift  # noqa: E402 — configuration drift between hosts (dozor.drift)
+
+app.command("drift")(drift.drift)
+
+
 def main() -> None:
     """Console-script entry point."""
     gc_policy.pause()  # resumed by the commands that do real work (run_fleet, hosts --check, serve)

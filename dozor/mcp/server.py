@@ -21,6 +21,7 @@ TOOL_MODULES = (
     "dozor.mcp.tools_ops",
     "dozor.mcp.tools_security",
     "dozor.mcp.tools_timeline",
+    "dozor.mcp.tools_drift",
 )
 """Modules whose ``@tool`` functions the server offers; importing them registers the tools."""
 

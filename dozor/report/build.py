@@ -9,6 +9,7 @@ from pydantic import BaseModel, Field
 
 from dozor.collectors.resources import HostResources
 from dozor.collectors.status import ContainerState, ContainerStatus, ServiceState
+from dozor.drift.config import ServiceConfig
 from dozor.inventory.models import Thresholds
 from dozor.model.timetext import ts
 from dozor.outcome import HostResult
@@ -39,6 +40,9 @@ class HostDiagnosis(BaseModel):
     resources_error: str | None = None
     logs: list[ServiceLogSummary] = Field(default_factory=list)
     kinds: dict[str, str] = Field(default_factory=dict, description="project/service -> detected kind.")
+    configs: list[ServiceConfig] = Field(
+        default_factory=list, description="Compose containers' compared configuration (drift; no env values)."
+    )
 
 
 def summarize_service(s: ServiceState, kind: str | None = None) -> ServiceSummary:

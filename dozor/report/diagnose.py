@@ -23,7 +23,16 @@ from datetime import UTC, datetime, timedelta
 from dozor.collectors.base import CollectorError
 from dozor.collectors.log_tails import ContainerTail
 from dozor.collectors.logs import ERROR_REGEX
-from dozor.collectors.status import ContainerState, ContainerStatus, HealthState, ServiceState, match_declared
+from dozor.collectors.status import (
+    ContainerState,
+    ContainerStatus,
+    HealthState,
+    ServiceState,
+    container_from_inspect,
+    match_declared,
+)
+from dozor.drift.config import configs_from_inspect
+from dozor.drift.notes import diagnosis_drift
 from dozor.inventory.models import ResolvedHost
 from dozor.report.build import HostDiagnosis, build_fleet_report, build_host_report
 from dozor.report.findings import (
@@ -34,7 +43,7 @@ from dozor.report.findings import (
 )
 from dozor.report.models import FleetReport, HostReport
 from dozor.report.rules import log_alerts, unreachable_alert
-from dozor.runner.docker import container_status, diagnosis_inputs
+from dozor.runner.docker import diagnosis_inputs, inspect_containers
 from dozor.runner.fanout import HostContext, Progress
 from dozor.runner.protocol import FleetRunner
 from dozor.runner.questions import logs as service_logs
@@ -169,16 +178,21 @@ def diagnosis_operation(
     """
 
     async def op(ctx: HostContext) -> HostDiagnosis:
+        raw: list[dict] = []
         if quick:
-            containers = await container_status(ctx)
+            raw = await inspect_containers(ctx)
+            containers = [container_from_inspect(c) for c in raw]
             res = res_err = None
         else:
-            containers, res, res_err = await diagnosis_inputs(ctx)
+            containers, res, res_err = await diagnosis_inputs(ctx, keep=raw)
+        configs = configs_from_inspect(ctx.host.name, raw)  # what drift compares; no environment value
+        del raw
         now = datetime.now(UTC)
         states = diagnosed_services(containers, ctx.host)
         if services:
             states = [s for s in states if s.service in services]
             containers = [c for c in containers if c.service in services]
+            configs = [c for c in configs if c.service in services]
         kinds: dict[str, str] = {}
         for s in states:
             if s.containers:
@@ -190,7 +204,7 @@ def diagnosis_operation(
             logs = await read_service_logs(ctx, states, kinds, now, lines=log_lines, window=log_window,
                                            max_bytes=log_max_bytes, host_max_bytes=log_host_max_bytes)
         return HostDiagnosis(collected_at=now, containers=containers, services=states, resources=res,
-                             resources_error=res_err, logs=logs, kinds=kinds)
+                             resources_error=res_err, logs=logs, kinds=kinds, configs=configs)
 
     return op
 
@@ -216,7 +230,9 @@ async def diagnose(
     now = datetime.now(UTC)
     thresholds = {h.name: h.thresholds for h in chosen}
     reports = [build_host_report(r, thresholds[r.host], now) for r in result.hosts]
-    return build_fleet_report(reports, now=now, selector=host, mode="health" if quick else "diagnose")
+    reports, notes = diagnosis_drift(reports, (c for r in result.hosts if r.ok and r.data for c in r.data.configs))
+    report = build_fleet_report(reports, now=now, selector=host, mode="health" if quick else "diagnose")
+    return report.model_copy(update={"drift_notes": notes}) if notes else report
 
 
 async def analyze(

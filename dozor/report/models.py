@@ -11,6 +11,7 @@ from datetime import datetime
 
 from pydantic import BaseModel, Field, computed_field, model_validator
 
+from dozor.drift.models import DriftNote
 from dozor.model.incident import Incident, ServiceLink
 from dozor.model.problem import fingerprint_of, rank
 from dozor.model.report import HostSection, ProblemReport, ReportExit
@@ -113,6 +114,10 @@ class FleetReport(ProblemReport[HostReport]):
     )
     correlations: list[Correlation] = Field(default_factory=list)
     changes: ReportChanges | None = Field(default=None, description="Set by `dozor report` (cron).")
+    drift_notes: list[DriftNote] = Field(
+        default_factory=list, description="Services failing on some of their hosts only, where those are configured "
+        "differently (also appended to the failing alerts' evidence)."
+    )
 
     @computed_field  # type: ignore[prop-decorator]
     @property

@@ -210,8 +210,12 @@ def _with_stats(res: HostResources, stats: list[ContainerResources] | BaseExcept
     return res
 
 
-async def diagnosis_inputs(ctx: HostContext) -> tuple[list[ContainerStatus], HostResources | None, str | None]:
+async def diagnosis_inputs(
+    ctx: HostContext, *, keep: list[dict[str, Any]] | None = None
+) -> tuple[list[ContainerStatus], HostResources | None, str | None]:
     """Compose containers and host resources for a diagnosis; a resources failure is returned, not raised.
+
+    ``keep``: a list that receives the raw inspect objects the statuses were read from (replacing its content).
 
     Through the engine, container stats are sampled once (no CPU %) and only for running containers
     with a memory limit: the one container figure the diagnosis rules use (memory against the limit).
@@ -228,6 +232,8 @@ async def diagnosis_inputs(ctx: HostContext) -> tuple[list[ContainerStatus], Hos
                 await host_task
             raise
         statuses = [container_from_inspect(c) for c in raw]
+        if keep is not None:
+            keep[:] = raw
         limited = [c.id for c in statuses if c.state is ContainerState.RUNNING and c.mem_limit]
         compose = [s for s in statuses if s.project is not None]  # the compose-project label
         stats, host_part = await asyncio.gather(
@@ -244,11 +250,12 @@ async def diagnosis_inputs(ctx: HostContext) -> tuple[list[ContainerStatus], Hos
         return compose, _with_stats(res, stats), None
 
     async def cli() -> tuple[list[ContainerStatus], HostResources | None, str | None]:
-        containers, res = await asyncio.gather(
-            container_status(ctx), ctx.collect(RESOURCES), return_exceptions=True
-        )
-        if isinstance(containers, BaseException):
-            raise containers
+        raw, res = await asyncio.gather(inspect_containers(ctx), ctx.collect(RESOURCES), return_exceptions=True)
+        if isinstance(raw, BaseException):
+            raise raw
+        if keep is not None:
+            keep[:] = raw
+        containers = [container_from_inspect(c) for c in raw]
         if isinstance(res, BaseException):
             return containers, None, f"{type(res).__name__}: {res}"
         return containers, res, None

@@ -12,6 +12,8 @@ Layout::
     DIR/ssh_config            OpenSSH config with aliases web1/web2/db1 (handy for ssh_config tests)
     DIR/state/                state_dir of the inventory
     DIR/image/busybox.tar     cached rootfs tar of dozor-test/busybox:1
+    DIR/image/images.tar      the images imported once on engine 1 (docker save), loaded into the others,
+                              so every engine has the same image IDs, as after a pull from one registry
     DIR/engN/                 dockerd N: docker.sock, data/, exec/, docker.pid, dockerd.log
     DIR/hostN/                sshd N: sshd_config, host keys (+ alt key kept aside), sshd.pid, sshd.log,
                               home/ (clean HOME), projects/NAME/docker-compose.yml
@@ -27,6 +29,9 @@ Hosts (inventory name -> address, engine):
                              "connect() failed (111...) while connecting to upstream"), billing (Python
                              tracebacks), feed (benign noise: INFO, 200 access lines, error=0 fields)
     db1  127.0.0.4 engine 3  project data: db (OOM-killed, 137), backup (exited 0), db-ok (healthy)
+    web1 + web2              project edge: proxy (healthy, silent) on both; web2's copy drifts in exactly three
+                             ways: image edge/proxy:2 (its own image ID) vs edge/proxy:1, an extra environment
+                             variable NEW_CHECKOUT, mem_limit 64m vs 32m
     dead      127.0.0.9:22          nothing listens
     blackhole 127.0.0.10:<port>     accepts TCP, never sends a byte
 
@@ -63,7 +68,7 @@ DEAD_ADDRESS = "127.0.0.9"
 BLACKHOLE_ADDRESS = "127.0.0.10"
 SETTLE_TIMEOUT = 90.0
 # Bump when the fleet's shape changes in a way the fingerprint below does not see (sshd config, layout...).
-FLEET_VERSION = "1"
+FLEET_VERSION = "2"  # 2: one image ID per image on every engine (docker save/load)
 APT_PACKAGES = ["docker.io", "docker-compose", "openssh-server", "busybox-static", "git"]
 REQUIRED_BINARIES = {
     "dockerd": "docker.io",
@@ -202,8 +207,9 @@ _HOSTS = [
 ]
 # Inventory projects per host: (project, services declared in the inventory)
 _INVENTORY_PROJECTS = {
-    "web1": [("shop", ["web", "worker"])],
-    "web2": [("shop", ["web", "api", "cache"]), ("jobs", ["worker", "gateway", "billing", "feed"])],
+    "web1": [("shop", ["web", "worker"]), ("edge", ["proxy"])],
+    "web2": [("shop", ["web", "api", "cache"]), ("jobs", ["worker", "gateway", "billing", "feed"]),
+             ("edge", ["proxy"])],
     "db1": [("data", ["db", "backup", "db-ok"]), ("store", ["ledger", "orders", "front"])],
 }
 
@@ -337,6 +343,24 @@ _JOBS_IMAGES = {"worker": "shop/worker:1", "gateway": "shop/gateway:1", "billing
                 "feed": "shop/feed:1"}
 _JOBS = {"worker": _JOBS_WORKER, "gateway": _JOBS_GATEWAY, "billing": _JOBS_BILLING, "feed": _JOBS_FEED}
 _STORE_IMAGES = {"ledger": "store/ledger:3", "orders": "store/orders:7", "front": "store/front:2"}
+# Project "edge" on web1 and web2: one service whose web2 copy drifts from web1's in exactly three ways
+# (image reference and ID, one more environment variable, memory limit). Its log stays empty. The
+# environment values are canaries: no output of dozor may ever contain them (only names are compared).
+_EDGE_LOOP = 'trap "exit 0" TERM INT; while true; do sleep 60 & wait $!; done'
+EDGE_IMAGES = {"web1": "edge/proxy:1", "web2": "edge/proxy:2"}
+EDGE_ENV = {
+    "web1": {"UPSTREAM_POOL": "dzcanary-pool-web1-4b1f"},
+    "web2": {"UPSTREAM_POOL": "dzcanary-pool-web2-93e7", "NEW_CHECKOUT": "dzcanary-checkout-7d2c"},
+}
+EDGE_MEM = {"web1": "32m", "web2": "64m"}
+EDGE_CANARY = "dzcanary"
+# edge/proxy:2 is its own import of the busybox rootfs (same layer, its own config: another image ID).
+_EDGE_OWN_IMAGE = "edge/proxy:2"
+
+
+def _edge(host: str) -> str:
+    return _service("proxy", _EDGE_LOOP, restart="always", health="true", interval="5s", image=EDGE_IMAGES[host],
+                    environment=EDGE_ENV[host], mem_limit=EDGE_MEM[host])
 
 
 def _service(
@@ -392,7 +416,8 @@ def _compose_files() -> dict[str, dict[str, str]]:
                     _service("worker", _WORKER, restart="always"),
                 ]
             )
-            + "\n"
+            + "\n",
+            "edge": head + _edge("web1") + "\n",
         },
         "web2": {
             "shop": head
@@ -406,6 +431,7 @@ def _compose_files() -> dict[str, dict[str, str]]:
             "jobs": head
             + "\n".join(_service(n, cmd, restart="always", image=_JOBS_IMAGES[n]) for n, cmd in _JOBS.items())
             + "\n",
+            "edge": head + _edge("web2") + "\n",
         },
         "db1": {
             "data": head
@@ -710,24 +736,32 @@ def _wait_engine(d: Path, n: int) -> None:
         raise FleetError(f"{e}\n--- {p['log']} ---\n{tail}") from None
 
 
-def _load_image(sock: Path, tar: Path) -> None:
-    have = docker_cli(sock, "image", "inspect", IMAGE, check=False).returncode == 0
-    if not have:
-        docker_cli(
-            sock,
-            "import",
-            "--change",
-            "ENV PATH=/bin",
-            "--change",
-            'CMD ["sh"]',
-            "--message",
-            "dozor test image (busybox)",
-            str(tar),
-            IMAGE,
-            timeout=120,
-        )
+def _import(sock: Path, tar: Path, image: str, message: str) -> None:
+    docker_cli(sock, "import", "--change", "ENV PATH=/bin", "--change", 'CMD ["sh"]', "--message", message,
+               str(tar), image, timeout=120)
+
+
+def _image_archive(d: Path, tar: Path) -> Path:
+    """The fleet's images imported once (on engine 1) and saved, so every engine loads the same image IDs."""
+    archive = d / "image" / "images.tar"
+    if archive.exists():
+        return archive
+    sock = _engine_paths(d, 1)["sock"]
+    if docker_cli(sock, "image", "inspect", IMAGE, check=False).returncode != 0:
+        _import(sock, tar, IMAGE, "dozor test image (busybox)")
+    if docker_cli(sock, "image", "inspect", _EDGE_OWN_IMAGE, check=False).returncode != 0:
+        _import(sock, tar, _EDGE_OWN_IMAGE, "dozor test image (busybox), edge proxy 2")
+    tmp = archive.with_suffix(".tmp")
+    docker_cli(sock, "save", "-o", str(tmp), IMAGE, _EDGE_OWN_IMAGE, timeout=120)
+    tmp.rename(archive)
+    return archive
+
+
+def _load_image(sock: Path, archive: Path) -> None:
+    if any(docker_cli(sock, "image", "inspect", i, check=False).returncode != 0 for i in (IMAGE, _EDGE_OWN_IMAGE)):
+        docker_cli(sock, "load", "-i", str(archive), timeout=120)
     docker_cli(sock, "tag", IMAGE, IMAGE_LATEST)
-    for image in [*_JOBS_IMAGES.values(), *_STORE_IMAGES.values()]:
+    for image in [*_JOBS_IMAGES.values(), *_STORE_IMAGES.values(), EDGE_IMAGES["web1"]]:
         docker_cli(sock, "tag", IMAGE, image)
 
 
@@ -910,6 +944,8 @@ def scenario_problems(info: FleetInfo) -> list[str]:
     for svc in ("ledger", "front"):
         need("db1", f"store/{svc}", lambda c: c["State"]["Running"] and c["RestartCount"] == 0, "running")
     need("db1", "store/orders", lambda c: c["RestartCount"] >= 2, "crash-looping (RestartCount>=2)")
+    for host in EDGE_IMAGES:
+        need(host, "edge/proxy", lambda c: c["State"]["Running"] and health(c) == "healthy", "running+healthy")
     return problems
 
 
@@ -1212,8 +1248,9 @@ def _up(d: Path) -> FleetInfo:
     for h in hosts.values():
         _wait(f"sshd of {h.name} on {h.address}:{h.port}", lambda h=h: _ssh_banner(h.address, h.port), timeout=15)
     _verify_ssh(fi)
+    archive = _image_archive(d, tar)
     for n in (1, 2, 3):
-        _load_image(_engine_paths(d, n)["sock"], tar)
+        _load_image(_engine_paths(d, n)["sock"], archive)
     _compose_up(fi)
     wait_settled(fi)
     (d / "fleet.json").write_text(fi.to_json())

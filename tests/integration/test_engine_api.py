@@ -121,7 +121,7 @@ async def test_a_socket_that_cannot_be_opened_falls_back_to_the_cli(fleet: Any, 
         second = (await f.status("web1")).hosts[0]
         stats = f.pool.stats()["web1"]
     assert first.ok and second.ok, first.reason
-    assert {c.service for c in first.data.containers} == {"web", "worker"}
+    assert {c.service for c in first.data.containers} == {"web", "worker", "proxy"}
     # The failed socket is remembered: the second call goes straight to the CLI, one exec per call.
     assert stats == {"connects": 1, "channels": 2, "streams": 0}
 
@@ -211,7 +211,7 @@ async def test_a_stale_remembered_socket_is_looked_up_again(fleet: Any, tmp_path
     async with Fleet(inventory(fleet, state_dir=state)) as f:
         r = (await f.status("web1")).hosts[0]
         stats = f.pool.stats()["web1"]
-    assert r.ok and {c.service for c in r.data.containers} == {"web", "worker"}
+    assert r.ok and {c.service for c in r.data.containers} == {"web", "worker", "proxy"}
     assert stats == {"connects": 1, "channels": 1, "streams": 1}  # the lookup, then the real socket
     cache._loaded.clear()
     assert cache.recall(state, key).socket == fleet.host("web1").engine_socket
@@ -251,9 +251,9 @@ async def test_diagnosis_samples_memory_limited_containers(fleet: Any, memory_ho
     assert "of 16 MiB" in hog[0].evidence
     assert web1.resources is not None and web1.resources.memory_percent and web1.resources.cpus
     if engine_api:
-        # web1: one stream for every inspect, one for the hog's sample, one for docker system df (+ /info);
-        # web2 has no limited container.
-        assert stats["web1"]["streams"] == 3 and stats["web2"]["streams"] == 2, stats
+        # web1: one stream for every inspect, one sample each for the hog and edge's proxy (mem_limit 32m), one
+        # for docker system df (+ /info); web2: its only limited container is edge's proxy.
+        assert stats["web1"]["streams"] == 4 and stats["web2"]["streams"] == 3, stats
         assert stats["web1"]["channels"] == stats["web2"]["channels"] == 2  # lookup + host facts
     else:  # status + resources + docker system df scripts
         assert stats["web1"]["streams"] == 0 and stats["web1"]["channels"] == 3

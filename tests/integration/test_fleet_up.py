@@ -15,8 +15,9 @@ pytestmark = pytest.mark.integration
 
 # Compose v1 container names, per host.
 EXPECTED = {
-    "web1": {"shop_web_1", "shop_worker_1"},
-    "web2": {"shop_web_1", "shop_api_1", "jobs_worker_1", "jobs_gateway_1", "jobs_billing_1", "jobs_feed_1"},
+    "web1": {"shop_web_1", "shop_worker_1", "edge_proxy_1"},
+    "web2": {"shop_web_1", "shop_api_1", "jobs_worker_1", "jobs_gateway_1", "jobs_billing_1", "jobs_feed_1",
+             "edge_proxy_1"},
     "db1": {"data_db_1", "data_backup_1", "data_db-ok_1", "store_ledger_1", "store_orders_1", "store_front_1"},
 }
 
@@ -92,7 +93,7 @@ def test_inventory_loads_in_dozor(fleet: FleetInfo) -> None:
     assert web1.tags == ["web", "eu"]
     assert "prod" in web1.groups
     assert [s for p in inv.hosts["web2"].projects for s in p.services] == [
-        "web", "api", "cache", "worker", "gateway", "billing", "feed"]
+        "web", "api", "cache", "worker", "gateway", "billing", "feed", "proxy"]
     assert inv.resolve("blackhole").port == fleet.blackhole_port
 
 

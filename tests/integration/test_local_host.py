@@ -26,7 +26,7 @@ async def test_local_host_discovers_compose_projects(fleet: Any, monkeypatch: py
     found = {(s.project, s.service) for s in here.data.services}
     # discovered from labels: nothing declared
     assert found == {("shop", "web"), ("shop", "api"), ("jobs", "worker"), ("jobs", "gateway"), ("jobs", "billing"),
-                     ("jobs", "feed")}
+                     ("jobs", "feed"), ("edge", "proxy")}
     assert all(not s.declared for s in here.data.services)
 
 
