@@ -75,12 +75,14 @@ def one_host_to_change(ctx: Context, host: str | None, action: str) -> ResolvedH
     return target
 
 
-def answer(text: str, model: BaseModel) -> CallToolResult:
-    """A tool result: capped, redacted AI text plus the redacted structured model."""
-    return CallToolResult(
-        content=[TextContent(type="text", text=cap_text(redact(text)))],
-        structured_content=structured(model),
-    )
+def answer(text: str, model: BaseModel | Callable[[str], BaseModel]) -> CallToolResult:
+    """A tool result: capped, redacted AI text plus the redacted structured model.
+
+    ``model`` may be a function of the final text, for outputs bounded by the text's size.
+    """
+    text = cap_text(redact(text))
+    out = model if isinstance(model, BaseModel) else model(text)
+    return CallToolResult(content=[TextContent(type="text", text=text)], structured_content=structured(out))
 
 
 def tool_error(message: str) -> Any:

@@ -16,7 +16,8 @@ from pydantic import Field
 
 from dozor.inventory.models import ResolvedHost
 from dozor.mcp.calls import answer, fleet_call, one_host_to_change, server_state
-from dozor.mcp.models import FleetOutput
+from dozor.mcp.models import DeployRow, ExecData, FleetOut, PruneData, RestartData
+from dozor.mcp.outputs import deploy_row, deploy_states, exec_data, fleet_out, prune_data, restart_data
 from dozor.mcp.registry import HostArg, Kind, SingleHostArg, tool
 from dozor.ops.action import audit_log_for
 from dozor.ops.audit import mcp_actor
@@ -70,6 +71,7 @@ def _restart_text(host: str, r: RestartResult) -> str:
 @tool(
     "server_restart",
     Kind.MUTATE,
+    "Restart a service",
     "Restart one compose service on exactly one host (host is required; selectors matching several hosts and "
     "read-only hosts are refused). Reports the containers' new start time and health. Audited.",
 )
@@ -78,7 +80,7 @@ async def server_restart(
     host: SingleHostArg,
     service: Annotated[str, Field(description="Compose service to restart.")],
     project: Annotated[str | None, Field(description="Compose project, if the service name is ambiguous.")] = None,
-) -> Annotated[CallToolResult, FleetOutput[RestartResult]]:
+) -> Annotated[CallToolResult, FleetOut[RestartData]]:
     """Restart a service on one host."""
     h = target(ctx, host, "server_restart", ["restart", service])
     state = server_state(ctx)
@@ -87,7 +89,7 @@ async def server_restart(
             service, h.name, project=project, actor=actor(ctx), read_only=state.read_only, progress=p,
         )
     )
-    return answer(lines_for(result, "restart", _restart_text), FleetOutput[RestartResult].of(result))
+    return answer(lines_for(result, "restart", _restart_text), fleet_out(result, restart_data))
 
 
 def _deploy_text(host: str, d: DeployReport) -> str:
@@ -108,9 +110,10 @@ def _deploy_text(host: str, d: DeployReport) -> str:
 @tool(
     "server_deploy",
     Kind.MUTATE,
-    "Deploy a compose project declared in the inventory on exactly one host, in the background on the host "
-    "(it survives the connection). Optional git pull, image pull, build, service subset. Returns the deploy id; "
-    "follow it with server_deploy_status. A second deploy of the same project there is refused. Audited.",
+    "Deploy a project",
+    "Deploy an inventory compose project on exactly one host, in the background there (optional git pull, "
+    "image pull, build, services). Returns the deploy id for server_deploy_status. A concurrent deploy of "
+    "the same project is refused. Audited.",
 )
 async def server_deploy(
     ctx: Context,
@@ -121,7 +124,7 @@ async def server_deploy(
     pull: Annotated[bool, Field(description="Pull images first.")] = False,
     build: Annotated[bool, Field(description="Build images first.")] = False,
     wait: Annotated[bool, Field(description="Wait (up to 10 minutes) for the end and check health.")] = False,
-) -> Annotated[CallToolResult, FleetOutput[DeployReport]]:
+) -> Annotated[CallToolResult, FleetOut[DeployRow]]:
     """Start a deploy on one host."""
     h = target(ctx, host, "server_deploy", ["deploy", project, *(services or [])])
     state = server_state(ctx)
@@ -135,7 +138,7 @@ async def server_deploy(
             progress=p,
         ),
     )
-    return answer(lines_for(result, "deploy", _deploy_text), FleetOutput[DeployReport].of(result))
+    return answer(lines_for(result, "deploy", _deploy_text), fleet_out(result, deploy_row))
 
 
 def _states_text(host: str, states: list[DeployState]) -> str:
@@ -157,6 +160,7 @@ def _states_text(host: str, states: list[DeployState]) -> str:
 @tool(
     "server_deploy_status",
     Kind.READ,
+    "Deploy status",
     "State of background deploys read from the hosts: one deploy by id, or the latest deploy of each project "
     "(running, succeeded, failed or lost; step, exit code, start/end time, bounded log tail).",
 )
@@ -165,12 +169,12 @@ async def server_deploy_status(
     host: HostArg = None,
     id: Annotated[str | None, Field(description="Deploy id returned by server_deploy.")] = None,
     project: Annotated[str | None, Field(description="Only this compose project.")] = None,
-) -> Annotated[CallToolResult, FleetOutput[list[DeployState]]]:
+) -> Annotated[CallToolResult, FleetOut[list[DeployRow]]]:
     """Deploy states on the selected hosts."""
     result = await fleet_call(ctx, lambda f, p: f.deploy_status(
         host, id, project=project, log_bytes=LOG_TAIL_CHARS, progress=p,
     ))
-    return answer(lines_for(result, "deploy status", _states_text), FleetOutput[list[DeployState]].of(result))
+    return answer(lines_for(result, "deploy status", _states_text), fleet_out(result, deploy_states))
 
 
 def _size(n: int) -> str:
@@ -199,9 +203,10 @@ def _prune_text(host: str, p: PruneReport) -> str:
 @tool(
     "server_prune",
     Kind.MUTATE,
-    "Free disk on exactly one host: stopped containers, dangling (or all unused) images, build cache, optionally "
-    "volumes, with an age filter. Without confirm=true it only previews what would go and the space freed; with "
-    "it, removes them. Read-only hosts refuse. Audited.",
+    "Prune Docker leftovers",
+    "Free disk on exactly one host: stopped containers, dangling (or all unused) images, build cache, "
+    "optionally volumes. Without confirm=true it only previews what would go; with it, removes. Audited.",
+    idempotent=True,  # a second prune with the same options finds nothing more to remove
 )
 async def server_prune(
     ctx: Context,
@@ -211,7 +216,7 @@ async def server_prune(
     volumes: Annotated[bool, Field(description="Also unused volumes (data loss!).")] = False,
     build_cache: Annotated[bool, Field(description="Also the build cache.")] = True,
     until: Annotated[str | None, Field(description="Only things older than this: 24h, 7d, 30m.")] = None,
-) -> Annotated[CallToolResult, FleetOutput[PruneReport]]:
+) -> Annotated[CallToolResult, FleetOut[PruneData]]:
     """Preview or run a prune on one host."""
     opts = PruneOptions(images_all=images_all, volumes=volumes, build_cache=build_cache, until=until)
     h = target(ctx, host, "server_prune", ["prune", f"confirm={confirm}"])
@@ -221,7 +226,7 @@ async def server_prune(
             h.name, options=opts, confirm=confirm, actor=actor(ctx), read_only=state.read_only, progress=p,
         )
     )
-    return answer(lines_for(result, "prune", _prune_text), FleetOutput[PruneReport].of(result))
+    return answer(lines_for(result, "prune", _prune_text), fleet_out(result, prune_data))
 
 
 def _exec_text(host: str, e: ExecOutput) -> str:
@@ -232,17 +237,18 @@ def _exec_text(host: str, e: ExecOutput) -> str:
 @tool(
     "server_exec",
     Kind.EXEC,
-    "Run one read-only diagnostic command on the selected hosts (docker ps/logs/inspect/stats, compose ps/logs, "
-    "df, free, uptime, ss, systemctl status, journalctl...). The command is checked against an allowlist and "
-    "run as argv without a shell; anything else is refused with the rule that refused it. Audited.",
+    "Run a diagnostic command",
+    "Run one read-only diagnostic command on the selected hosts (docker ps/logs/inspect/stats, compose ps, "
+    "df, free, ss, systemctl status, journalctl...): checked against an allowlist, run without a shell; "
+    "anything else is refused with the rule. Audited.",
 )
 async def server_exec(
     ctx: Context,
     command: Annotated[str, Field(description="The command line, e.g. 'docker ps -a' or 'df -h'.")],
     host: HostArg = None,
-) -> Annotated[CallToolResult, FleetOutput[ExecOutput]]:
+) -> Annotated[CallToolResult, FleetOut[ExecData]]:
     """Run an allowlisted command on the selected hosts."""
     result = await fleet_call(ctx, lambda f, p: f.exec(
         command, host, actor=actor(ctx), max_bytes=32 * 1024, progress=p,
     ))
-    return answer(lines_for(result, "exec", _exec_text), FleetOutput[ExecOutput].of(result))
+    return answer(lines_for(result, "exec", _exec_text), fleet_out(result, exec_data))

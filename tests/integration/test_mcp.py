@@ -43,7 +43,7 @@ def _hosts(result: Any) -> dict[str, dict[str, Any]]:
 
 
 def _connects(hosts_result: Any) -> dict[str, int]:
-    return {h["name"]: h["connections_opened"] for h in hosts_result.structured_content["hosts"]}
+    return {h["name"]: h.get("connections_opened", 0) for h in hosts_result.structured_content["hosts"]}
 
 
 # -- stdio -----------------------------------------------------------------------------------------
@@ -79,7 +79,8 @@ async def test_stdio_read_tools_selectors_errors_and_connection_reuse(fleet: Any
         web1 = after.structured_content["hosts"][0]
         # At most one remote command (the engine lookup, unless an earlier process remembered the socket),
         # then each status call is one stream to the Docker socket.
-        assert web1["last_seen"]["status"] == "ok" and web1["commands_run"] <= 1 and web1["engine_requests"] == 2
+        assert web1["last_seen"]["status"] == "ok" and web1.get("commands_run", 0) <= 1
+        assert web1["engine_requests"] == 2
 
         group = await c.call_tool("server_status", {"host": "@web"})
         assert list(_hosts(group)) == ["web1", "web2"]
@@ -96,7 +97,7 @@ async def test_stdio_read_tools_selectors_errors_and_connection_reuse(fleet: Any
         assert "unknown host 'wbe1'" in unknown.content[0].text and "web1" in unknown.content[0].text
 
         logs = await c.call_tool("server_logs", {"service": "web", "host": "web1", "lines": 5})
-        got = _hosts(logs)["web1"]["data"]["logs"]
+        got = _hosts(logs)["web1"]["data"]
         assert 0 < len(got["lines"]) <= 5
         assert "```untrusted-data" in logs.content[0].text or "untrusted" in logs.content[0].text.lower()
 
@@ -381,3 +382,24 @@ def test_mcp_inspector_cli_lists_and_calls_tools(fleet: Any) -> None:
     assert not called.get("isError")
     assert [h["host"] for h in called["structuredContent"]["hosts"]] == ["web1"]
     assert called["structuredContent"]["hosts"][0]["status"] == "ok"
+
+
+# -- bounded structured output ---------------------------------------------------------------------
+
+
+async def test_whole_fleet_status_structured_content_is_bounded_like_its_text(fleet: Any) -> None:
+    """On the real fleet: the structured part is at most 4× the text; per-container detail only on request."""
+    from dozor.mcp.server import build_server
+
+    async with Client(build_server(inventory=fleet.inventory)) as c:
+        r = await c.call_tool("server_status", {})
+        detailed = await c.call_tool("server_status", {"host": "web1", "detail": True})
+    text = r.content[0].text
+    structured = json.dumps(r.structured_content, separators=(",", ":"))
+    print(f"\nwhole-fleet server_status: text {len(text)} chars, structured {len(structured)} chars")
+    assert len(structured) <= 4 * len(text)
+    summary = r.structured_content["summary"]
+    assert summary["hosts"] == 5 and summary["answered"] == 3 and summary["containers"] > 0
+    assert "detail=true" in r.structured_content["omitted"]
+    rows = _hosts(detailed)["web1"]["data"]["services"]
+    assert rows and all(row.get("containers") for row in rows if not row.get("missing"))

@@ -8,10 +8,13 @@ from pathlib import Path
 
 import pytest
 
-from dozor.mcp.shape import bound_hosts, cap_text, redact_tree
+from dozor.mcp.outputs import exec_data, fleet_out
+from dozor.mcp.shape import cap_text, redact_tree
+from dozor.ops.exec import ExecOutput
 from dozor.outcome import HostResult, HostStatus
 from dozor.render.sanitize import fence
 from dozor.render.sanitize import inline_name as name
+from dozor.runner.fleet_result import FleetResult
 
 
 def test_cap_text_says_what_was_cut() -> None:
@@ -21,13 +24,15 @@ def test_cap_text_says_what_was_cut() -> None:
     assert cap_text("short", 1000) == "short"
 
 
-def test_bound_hosts_keeps_status_and_drops_payload_over_budget() -> None:
-    hosts = [HostResult[str](host=f"h{i}", status=HostStatus.OK, data="x" * 1000) for i in range(10)]
-    hosts.append(HostResult[str](host="dead", status=HostStatus.UNREACHABLE, reason="refused"))
-    kept, dropped = bound_hosts(hosts, budget=3500)
-    assert [h.host for h in kept] == [h.host for h in hosts]
-    assert dropped == [f"h{i}" for i in range(3, 10)]
-    assert all(h.data is None for h in kept[3:]) and kept[-1].reason == "refused"
+def test_fleet_out_keeps_status_and_drops_payload_over_budget() -> None:
+    out = ExecOutput(argv=["df"], exit_status=0, output="x" * 1000, truncated=False)
+    hosts = [HostResult[ExecOutput](host=f"h{i}", status=HostStatus.OK, data=out) for i in range(10)]
+    hosts.append(HostResult[ExecOutput](host="dead", status=HostStatus.UNREACHABLE, reason="refused"))
+    result = fleet_out(FleetResult(operation="exec", hosts=hosts), exec_data, budget=3500)
+    assert [h.host for h in result.hosts] == [h.host for h in hosts]
+    assert all(h.data is not None for h in result.hosts[:3])
+    assert all(h.data is None for h in result.hosts[3:]) and result.hosts[-1].reason == "refused"
+    assert result.omitted and "payloads of 7 hosts" in result.omitted and "h3, h4" in result.omitted
 
 
 def test_fence_marks_untrusted_text_and_strips_controls() -> None:
