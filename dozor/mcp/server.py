@@ -12,7 +12,9 @@ from mcp.types import Tool
 
 from dozor import __version__
 from dozor.inventory.loader import load_inventory
+from dozor.mcp.prompts import add_prompts
 from dozor.mcp.registry import TOOLS, Kind, ToolSpec
+from dozor.mcp.resources import add_resources
 from dozor.mcp.shape import compact_schema
 from dozor.mcp.state import FleetHolder, ServerState
 
@@ -83,8 +85,11 @@ def build_server(*, inventory: str | None = None, read_only: bool = False, **ser
         log_level="WARNING",
         **server_options,
     )
-    for spec in offered_tools(read_only=read_only):
+    tools = offered_tools(read_only=read_only)
+    for spec in tools:
         server.add_tool(
             spec.fn, name=spec.name, title=spec.title, description=spec.description, annotations=spec.annotations
         )
+    add_resources(server, {t.name for t in tools}, holder.current)
+    add_prompts(server)
     return server

@@ -70,6 +70,10 @@ class FleetHolder:
         self._users = 0
         self._lock = asyncio.Lock()
 
+    def current(self) -> ServerState | None:
+        """The shared state while a lifespan is open (resources read it: the SDK gives them no context)."""
+        return self._state
+
     async def acquire(self) -> ServerState:
         """The shared state, loading the inventory on first use."""
         async with self._lock:

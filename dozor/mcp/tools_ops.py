@@ -14,8 +14,9 @@ from mcp.server.mcpserver.exceptions import ToolError
 from mcp.types import CallToolResult
 from pydantic import Field
 
+from dozor.errors import CommandRefused
 from dozor.inventory.models import ResolvedHost
-from dozor.mcp.calls import answer, fleet_call, one_host_to_change, server_state
+from dozor.mcp.calls import answer, fleet_call, one_host_to_change, refused_everywhere, server_state, tool_error
 from dozor.mcp.models import DeployRow, ExecData, FleetOut, PruneData, RestartData
 from dozor.mcp.outputs import deploy_row, deploy_states, exec_data, fleet_out, prune_data, restart_data
 from dozor.mcp.registry import HostArg, Kind, SingleHostArg, tool
@@ -23,6 +24,7 @@ from dozor.ops.action import audit_log_for
 from dozor.ops.audit import mcp_actor
 from dozor.ops.deploy import DeployReport, DeployRequest, DeployState
 from dozor.ops.exec import ExecOutput
+from dozor.ops.exec_policy import validate_command
 from dozor.ops.prune import PruneOptions, PruneReport
 from dozor.ops.restart import RestartResult
 from dozor.render.payload_text import failure, header, name
@@ -229,6 +231,15 @@ async def server_prune(
     return answer(lines_for(result, "prune", _prune_text), fleet_out(result, prune_data))
 
 
+def _invalid(command: str) -> bool:
+    """The command itself breaks an exec rule (as opposed to a per-host refusal)."""
+    try:
+        validate_command(command)
+    except CommandRefused:
+        return True
+    return False
+
+
 def _exec_text(host: str, e: ExecOutput) -> str:
     note = f"exit {e.exit_status}" + (", output cut" if e.truncated else "")
     return f"- {host}: {note}\n" + fence(e.output, source=f"{host}: {' '.join(e.argv)}", max_chars=6000)
@@ -251,4 +262,11 @@ async def server_exec(
     result = await fleet_call(ctx, lambda f, p: f.exec(
         command, host, actor=actor(ctx), max_bytes=32 * 1024, progress=p,
     ))
+    reason = refused_everywhere(result)
+    if reason is not None and _invalid(command):
+        hosts = len(result.hosts)
+        raise tool_error(
+            f"server_exec refused the command on {'every selected host' if hosts > 1 else 'the host'} ({hosts}): "
+            f"{reason}. Only allowlisted read-only commands run; nothing was executed."
+        )
     return answer(lines_for(result, "exec", _exec_text), fleet_out(result, exec_data))

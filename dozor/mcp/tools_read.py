@@ -12,7 +12,7 @@ from dozor.mcp.calls import answer, fleet_call, select, server_state
 from dozor.mcp.models import HostEntry, HostsOutput, LastSeen, LogsOutput, StatusOutput
 from dozor.mcp.outputs import fleet_out, logs_data, status_output
 from dozor.mcp.registry import HostArg, Kind, tool
-from dozor.mcp.state import Reachability
+from dozor.mcp.state import Reachability, ServerState
 from dozor.outcome import HostResult
 from dozor.render.payload_text import logs_text, status_text
 from dozor.runner.fleet_result import FleetResult
@@ -40,6 +40,19 @@ def last_seen(r: Reachability | None) -> LastSeen | None:
 async def fleet_hosts(ctx: Context, host: HostArg = None) -> Annotated[CallToolResult, HostsOutput]:
     """The inventory as this server knows it, with pool counters proving connection reuse."""
     state = server_state(ctx)
+    out = hosts_output(state, host)
+    lines = [f"{len(out.hosts)} hosts (inventory {out.source})" + (" — server is READ-ONLY" if state.read_only else "")]
+    for e in out.hosts:
+        seen = f"{e.last_seen.status} at {e.last_seen.at[11:19]}" if e.last_seen else "not asked yet"
+        labels = ", ".join(f"@{g}" for g in dict.fromkeys([*e.groups, *e.tags])) or "-"
+        ro = " read-only" if e.read_only else ""
+        lines.append(f"- {e.name} ({e.address}){ro}: {labels}; projects: {', '.join(e.projects) or '-'}; {seen}")
+    lines.append("groups: " + "; ".join(f"@{g}={','.join(m)}" for g, m in out.groups.items()))
+    return answer("\n".join(lines), out)
+
+
+def hosts_output(state: ServerState, host: str | None) -> HostsOutput:
+    """The selected inventory hosts with what this server learned of them (fleet_hosts, dozor://inventory)."""
     stats = state.fleet.pool.stats()
     inv = state.fleet.inventory
     entries = [
@@ -56,25 +69,17 @@ async def fleet_hosts(ctx: Context, host: HostArg = None) -> Annotated[CallToolR
             commands_run=stats.get(h.name, {}).get("channels", 0),
             engine_requests=stats.get(h.name, {}).get("streams", 0),
         )
-        for h in select(ctx, host)
+        for h in select(state, host)
     ]
     shown = {e.name for e in entries}
     groups = {g: [m for m in inv.members(g) if m in shown] for g in inv.labels()}
-    out = HostsOutput(
+    return HostsOutput(
         source=inv.source,
         read_only=state.read_only,
         groups={g: m for g, m in groups.items() if m},
         hosts=entries,
         connections_opened=sum(s["connects"] for s in stats.values()),
     )
-    lines = [f"{len(entries)} hosts (inventory {inv.source})" + (" — server is READ-ONLY" if state.read_only else "")]
-    for e in entries:
-        seen = f"{e.last_seen.status} at {e.last_seen.at[11:19]}" if e.last_seen else "not asked yet"
-        labels = ", ".join(f"@{g}" for g in dict.fromkeys([*e.groups, *e.tags])) or "-"
-        ro = " read-only" if e.read_only else ""
-        lines.append(f"- {e.name} ({e.address}){ro}: {labels}; projects: {', '.join(e.projects) or '-'}; {seen}")
-    lines.append("groups: " + "; ".join(f"@{g}={','.join(m)}" for g, m in out.groups.items()))
-    return answer("\n".join(lines), out)
 
 
 @tool(

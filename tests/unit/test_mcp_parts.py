@@ -99,3 +99,20 @@ def test_cli_help_does_not_import_the_mcp_sdk() -> None:
     assert r.returncode == 0, r.stderr
     assert "serve" in r.stdout
     assert r.stdout.strip().endswith("MCP []")
+
+
+def test_refused_everywhere_only_for_one_reason_on_every_host() -> None:
+    from dozor.mcp.calls import refused_everywhere
+
+    def result(*outcomes: tuple[HostStatus, str]) -> FleetResult[ExecOutput]:
+        hosts = [HostResult[ExecOutput](host=f"h{i}", status=s, reason=r) for i, (s, r) in enumerate(outcomes)]
+        return FleetResult(operation="exec", hosts=hosts)
+
+    rule = "refused by rule 'program': rm is not allowed"
+    assert refused_everywhere(result((HostStatus.REFUSED, rule), (HostStatus.REFUSED, rule))) == rule
+    # Per-host reasons stay per-host data: a read-only host beside a host that ran, or different reasons.
+    read_only = "refused by rule 'read-only': host h0 is read_only in the inventory"
+    assert refused_everywhere(result((HostStatus.REFUSED, read_only), (HostStatus.OK, ""))) is None
+    assert refused_everywhere(result((HostStatus.REFUSED, read_only), (HostStatus.REFUSED, rule))) is None
+    assert refused_everywhere(result((HostStatus.UNREACHABLE, "refused"),)) is None
+    assert refused_everywhere(result()) is None
