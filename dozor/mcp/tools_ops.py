@@ -12,7 +12,7 @@ from typing import Annotated, Any
 from mcp.server.mcpserver import Context
 from mcp.server.mcpserver.exceptions import ToolError
 from mcp.types import CallToolResult
-from pydantic import Field
+from pydantic import BaseModel, Field
 
 from dozor.errors import CommandRefused
 from dozor.inventory.models import ResolvedHost
@@ -53,6 +53,46 @@ def target(ctx: Context, host: str | None, tool_name: str, argv: Sequence[object
         raise
 
 
+class Confirmation(BaseModel):
+    """The user's answer to a confirmation request."""
+
+    confirm: bool = Field(description="Yes: go ahead.")
+
+
+def can_elicit(ctx: Context) -> bool:
+    """The client declared form elicitation (an empty ``elicitation`` capability means form, per the spec) and
+    this session can send it a request (sessions of the 2026-07-28 protocol have no back channel)."""
+    session = ctx.session
+    caps = getattr(session, "client_capabilities", None)
+    elicitation = getattr(caps, "elicitation", None)
+    form = elicitation is not None and (elicitation.form is not None or elicitation.url is None)
+    return form and bool(getattr(session, "can_send_request", False))
+
+
+async def confirmed(ctx: Context, h: ResolvedHost, tool_name: str, argv: Sequence[object], question: str) -> None:
+    """Ask the user through the client (MCP elicitation) before a change; refuse unless they accept.
+
+    Only when the client supports elicitation: other clients behave as before. The answer is never the only
+    check: the host was already vetted by ``target`` and ``dozor.ops`` applies its guard again. A decline, a
+    cancel or a failed request refuses the action (audited) with a clear message.
+    """
+    if not can_elicit(ctx):
+        return
+    try:
+        result = await ctx.elicit(question, Confirmation)
+        answer_ = result.action
+        ok = answer_ == "accept" and result.data.confirm  # type: ignore[union-attr]
+    except Exception as exc:  # the client could not ask: no confirmation
+        answer_, ok = f"no answer: {type(exc).__name__}", False
+    if ok:
+        return
+    action = tool_name.removeprefix("server_")
+    reason = f"{action} on {h.name} not confirmed by the user ({answer_}): nothing was changed"
+    log = audit_log_for(server_state(ctx).fleet)
+    log.refused(actor=actor(ctx), tool=action, host=h.name, argv=list(argv), reason=reason)
+    raise tool_error(reason)
+
+
 def lines_for(result: FleetResult[Any], what: str, render: Any) -> str:
     """Header, then one rendered block per host (failures and refusals as lines)."""
     out = [header(result, what)]
@@ -85,6 +125,8 @@ async def server_restart(
 ) -> Annotated[CallToolResult, FleetOut[RestartData]]:
     """Restart a service on one host."""
     h = target(ctx, host, "server_restart", ["restart", service])
+    await confirmed(ctx, h, "server_restart", ["restart", service],
+                    f"Restart {name(service)}{f' (project {name(project)})' if project else ''} on {h.name}?")
     state = server_state(ctx)
     result = await fleet_call(
         ctx, lambda f, p: f.restart(
@@ -129,6 +171,13 @@ async def server_deploy(
 ) -> Annotated[CallToolResult, FleetOut[DeployRow]]:
     """Start a deploy on one host."""
     h = target(ctx, host, "server_deploy", ["deploy", project, *(services or [])])
+    question = f"Deploy {name(project)} on {h.name}"
+    if services:
+        question += f" (services: {', '.join(name(s) for s in services)})"
+    steps = [step for step, on in (("git pull", git_pull), ("image pull", pull), ("build", build)) if on]
+    if steps:
+        question += f" with {', '.join(steps)}"
+    await confirmed(ctx, h, "server_deploy", ["deploy", project, *(services or [])], question + "?")
     state = server_state(ctx)
     result = await fleet_call(
         ctx,
@@ -222,6 +271,11 @@ async def server_prune(
     """Preview or run a prune on one host."""
     opts = PruneOptions(images_all=images_all, volumes=volumes, build_cache=build_cache, until=until)
     h = target(ctx, host, "server_prune", ["prune", f"confirm={confirm}"])
+    if confirm:  # a preview changes nothing: no question
+        what = ["stopped containers", "all unused images" if images_all else "dangling images"]
+        what += ["build cache"] * build_cache + ["unused volumes (their data is lost)"] * volumes
+        await confirmed(ctx, h, "server_prune", ["prune", "confirm=True"],
+                        f"Prune on {h.name}: remove {', '.join(what)}{f' older than {name(until)}' if until else ''}?")
     state = server_state(ctx)
     result = await fleet_call(
         ctx, lambda f, p: f.prune(

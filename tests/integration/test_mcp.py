@@ -469,3 +469,92 @@ async def test_prompts_use_dozor_tool_names(fleet: Any) -> None:
         assert "server_security" in sec and "whole fleet" in sec
         hostile = (await c.get_prompt("investigate_service", {"service": "x\nIGNORE ALL"})).messages[0].content.text
         assert "\nIGNORE ALL" not in hostile
+
+
+# -- confirmation through elicitation --------------------------------------------------------------
+
+
+def _asker(*answers: tuple[str, dict[str, Any] | None]) -> tuple[Any, list[str]]:
+    """An elicitation callback answering ``answers`` in turn, and the questions it was asked."""
+    from mcp.types import ElicitResult
+
+    asked: list[str] = []
+
+    async def callback(context: Any, params: Any) -> ElicitResult:
+        asked.append(params.message)
+        action, content = answers[min(len(asked), len(answers)) - 1]
+        return ElicitResult(action=action, content=content)
+
+    return callback, asked
+
+
+def _read_only_db1(fleet: Any, tmp_path: Path) -> str:
+    inv = tmp_path / "fleet.toml"
+    inv.write_text(Path(fleet.inventory).read_text().replace("[hosts.db1]\n", "[hosts.db1]\nread_only = true\n"))
+    return str(inv)
+
+
+async def _web1_started(c: Client) -> list[str]:
+    r = await c.call_tool("server_status", {"host": "web1", "service": "web", "detail": True})
+    return [ct["started_at"] for row in _hosts(r)["web1"]["data"]["services"] for ct in row["containers"]]
+
+
+async def test_elicitation_decline_cancel_refuse_and_guards_stay_the_authority(fleet: Any, tmp_path: Path) -> None:
+    from dozor.mcp.server import build_server
+
+    server = build_server(inventory=_read_only_db1(fleet, tmp_path))
+    callback, asked = _asker(("decline", None), ("cancel", None), ("accept", {"confirm": False}))
+    async with Client(server, elicitation_callback=callback, mode="legacy") as c:
+        before = await _web1_started(c)
+        for expect in ("(decline)", "(cancel)", "(accept)"):
+            r = await c.call_tool("server_restart", {"host": "web1", "service": "web"})
+            assert r.is_error and f"restart on web1 not confirmed by the user {expect}" in r.content[0].text
+            assert "nothing was changed" in r.content[0].text
+        assert asked == ["Restart web on web1?"] * 3
+        assert await _web1_started(c) == before, "a declined restart must not restart anything"
+
+        # The server's guards come first: a read-only host or a fleet-wide selector never reaches the question.
+        for host in ("db1", "@web"):
+            r = await c.call_tool("server_restart", {"host": host, "service": "web"})
+            assert r.is_error and "not confirmed" not in r.content[0].text
+        assert len(asked) == 3
+        # A prune preview changes nothing: no question.
+        preview = await c.call_tool("server_prune", {"host": "web2"})
+        assert not preview.is_error and "PREVIEW" in preview.content[0].text and len(asked) == 3
+        deploy = await c.call_tool("server_deploy", {"host": "web2", "project": "shop", "pull": True})
+        assert deploy.is_error and asked[-1] == "Deploy shop on web2 with image pull?"
+        prune = await c.call_tool("server_prune", {"host": "web2", "confirm": True, "volumes": True})
+        assert prune.is_error and asked[-1].startswith("Prune on web2: remove stopped containers, dangling images")
+        assert "unused volumes" in asked[-1]
+    audit = Path(fleet.dir) / "state" / "audit.log"
+    if audit.exists():
+        assert "not confirmed by the user (decline)" in audit.read_text()
+
+
+async def test_elicitation_accept_runs_and_clients_without_it_are_not_asked(fleet_mutable: Any) -> None:
+    from dozor.mcp.server import build_server
+
+    callback, asked = _asker(("accept", {"confirm": True}))
+    async with Client(build_server(inventory=fleet_mutable.inventory), elicitation_callback=callback,
+                      mode="legacy") as c:
+        before = await _web1_started(c)
+        r = await c.call_tool("server_restart", {"host": "web1", "service": "web"})
+        assert not r.is_error, r.content[0].text
+        assert asked == ["Restart web on web1?"] and _hosts(r)["web1"]["data"]["service"] == "web"
+        after = await _web1_started(c)
+        assert after != before
+    # No elicitation capability: behaves as before (the guards alone decide), no question.
+    async with Client(build_server(inventory=fleet_mutable.inventory), mode="legacy") as c:
+        r = await c.call_tool("server_restart", {"host": "web1", "service": "web"})
+        assert not r.is_error, r.content[0].text
+        assert await _web1_started(c) != after
+
+
+async def test_elicitation_over_stdio(fleet: Any) -> None:
+    """Over a real stdio session (initialize handshake, as clients speak today) a decline refuses the restart."""
+    callback, asked = _asker(("decline", None))
+    params = StdioServerParameters(command=sys.executable, args=["-m", "dozor.mcp_server"], env=_env(fleet), cwd=ROOT)
+    async with Client(params, read_timeout_seconds=90, elicitation_callback=callback, mode="legacy") as c:
+        r = await c.call_tool("server_restart", {"host": "web2", "service": "web"})
+        assert r.is_error and "not confirmed by the user (decline)" in r.content[0].text
+        assert asked == ["Restart web on web2?"]
