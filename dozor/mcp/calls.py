@@ -15,6 +15,7 @@ from dozor.inventory.models import ResolvedHost
 from dozor.inventory.selector import UnknownHostError
 from dozor.mcp.shape import cap_text, structured
 from dozor.mcp.state import ServerState
+from dozor.outcome import HostStatus
 from dozor.runner.fanout import Progress
 from dozor.security.redact import redact
 
@@ -47,10 +48,11 @@ async def fleet_call(ctx: Context, job: Callable[[Fleet, Progress], Awaitable[R]
     return result
 
 
-def select(ctx: Context, host: str | None) -> list[ResolvedHost]:
+def select(ctx: Context | ServerState, host: str | None) -> list[ResolvedHost]:
     """The hosts a selector picks; unknown names become a ``ToolError`` listing close matches."""
+    state = ctx if isinstance(ctx, ServerState) else server_state(ctx)
     try:
-        return server_state(ctx).fleet.select(host)
+        return state.fleet.select(host)
     except UnknownHostError as exc:
         raise ToolError(str(exc)) from None
 
@@ -75,12 +77,26 @@ def one_host_to_change(ctx: Context, host: str | None, action: str) -> ResolvedH
     return target
 
 
-def answer(text: str, model: BaseModel) -> CallToolResult:
-    """A tool result: capped, redacted AI text plus the redacted structured model."""
-    return CallToolResult(
-        content=[TextContent(type="text", text=cap_text(redact(text)))],
-        structured_content=structured(model),
-    )
+def refused_everywhere(result: Any) -> str | None:
+    """The one reason every selected host was refused for, or None (some host ran, or reasons differ).
+
+    A refusal of the arguments themselves refuses every host for the same rule: that is the call's error.
+    Refusals for per-host reasons (a read-only host) stay per-host data.
+    """
+    reasons = {h.reason for h in result.hosts if h.status is HostStatus.REFUSED}
+    if result.hosts and len(reasons) == 1 and all(h.status is HostStatus.REFUSED for h in result.hosts):
+        return reasons.pop()
+    return None
+
+
+def answer(text: str, model: BaseModel | Callable[[str], BaseModel]) -> CallToolResult:
+    """A tool result: capped, redacted AI text plus the redacted structured model.
+
+    ``model`` may be a function of the final text, for outputs bounded by the text's size.
+    """
+    text = cap_text(redact(text))
+    out = model if isinstance(model, BaseModel) else model(text)
+    return CallToolResult(content=[TextContent(type="text", text=text)], structured_content=structured(out))
 
 
 def tool_error(message: str) -> Any:

@@ -11,15 +11,35 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Annotated, Any
 
+from mcp.types import ToolAnnotations
 from pydantic import Field
 
 
 class Kind(StrEnum):
     """How a tool touches the fleet; decides its annotations and read-only behaviour."""
 
-    READ = "read"  # only looks: readOnlyHint
+    READ = "read"  # only looks: read-only, idempotent
     EXEC = "exec"  # runs allowlisted read-only diagnostics: not destructive, stays in read-only mode
-    MUTATE = "mutate"  # changes a host: destructiveHint, one explicit host, removed by --read-only
+    MUTATE = "mutate"  # changes a host: destructive, one explicit host, removed by --read-only
+
+
+def annotations(kind: Kind, *, idempotent: bool = False) -> ToolAnnotations:
+    """All four MCP hints, always explicit (the spec's defaults assume the worst).
+
+    The tool's ``title`` is published beside them, in the tool itself (where the spec keeps it since 2025-06-18).
+
+    Every tool talks to remote hosts, so ``openWorldHint`` is always true. ``server_exec`` runs only
+    allowlisted read-only diagnostics, yet it is not marked read-only: a client that runs read-only tools
+    without asking should still show the command to its user. ``idempotent`` matters for mutating tools only:
+    true where calling again with the same arguments changes nothing more.
+    """
+    if kind is Kind.READ:
+        return ToolAnnotations(read_only_hint=True, destructive_hint=False, idempotent_hint=True, open_world_hint=True)
+    if kind is Kind.EXEC:
+        return ToolAnnotations(read_only_hint=False, destructive_hint=False, idempotent_hint=True, open_world_hint=True)
+    return ToolAnnotations(
+        read_only_hint=False, destructive_hint=True, idempotent_hint=idempotent, open_world_hint=True
+    )
 
 
 @dataclass(frozen=True)
@@ -28,20 +48,29 @@ class ToolSpec:
 
     name: str
     kind: Kind
+    title: str
     description: str
     fn: Callable[..., Any]
+    idempotent: bool = False
+
+    @property
+    def annotations(self) -> ToolAnnotations:
+        """The tool's MCP annotations, decided by its kind."""
+        return annotations(self.kind, idempotent=self.idempotent)
 
 
 TOOLS: list[ToolSpec] = []
 
 
-def tool(name: str, kind: Kind, description: str) -> Callable[[Any], Any]:
-    """Register the decorated async function as the MCP tool ``name``."""
+def tool(name: str, kind: Kind, title: str, description: str, *, idempotent: bool = False) -> Callable[[Any], Any]:
+    """Register the decorated async function as the MCP tool ``name`` (``title``: a short human name)."""
 
     def register(fn: Callable[..., Any]) -> Callable[..., Any]:
         if any(t.name == name for t in TOOLS):
             raise ValueError(f"tool {name!r} registered twice")
-        TOOLS.append(ToolSpec(name=name, kind=kind, description=description, fn=fn))
+        TOOLS.append(
+            ToolSpec(name=name, kind=kind, title=title, description=description, fn=fn, idempotent=idempotent)
+        )
         return fn
 
     return register
@@ -49,13 +78,10 @@ def tool(name: str, kind: Kind, description: str) -> Callable[[Any], Any]:
 
 HostArg = Annotated[
     str | None,
-    Field(
-        description="Host selector: a name (web1), glob (web*), @group or @tag (@prod), list (web1,db1), "
-        "exclusion (@prod:!db1) or intersection (@web:&@eu). Omit for the whole fleet."
-    ),
+    Field(description="Hosts: web1, web*, @group, @prod:!db1; omit = all."),
 ]
 
 SingleHostArg = Annotated[
     str,
-    Field(description="Exactly one host name from the inventory. Selectors matching several hosts are refused."),
+    Field(description="Exactly one host name."),
 ]

@@ -8,11 +8,14 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 from mcp.server.mcpserver import MCPServer
-from mcp.types import ToolAnnotations
+from mcp.types import Tool
 
 from dozor import __version__
 from dozor.inventory.loader import load_inventory
+from dozor.mcp.prompts import add_prompts
 from dozor.mcp.registry import TOOLS, Kind, ToolSpec
+from dozor.mcp.resources import add_resources
+from dozor.mcp.shape import compact_schema
 from dozor.mcp.state import FleetHolder, ServerState
 
 TOOL_MODULES = (
@@ -33,13 +36,20 @@ INSTRUCTIONS = (
 )
 
 
-def annotations(spec: ToolSpec) -> ToolAnnotations:
-    """MCP hints from the tool's kind."""
-    if spec.kind is Kind.READ:
-        return ToolAnnotations(read_only_hint=True, open_world_hint=True)
-    if spec.kind is Kind.EXEC:
-        return ToolAnnotations(read_only_hint=False, destructive_hint=False, open_world_hint=True)
-    return ToolAnnotations(read_only_hint=False, destructive_hint=True, idempotent_hint=False, open_world_hint=True)
+class DozorServer(MCPServer):
+    """``MCPServer`` publishing compact tool schemas (see ``compact_schema``); behaviour is unchanged."""
+
+    async def list_tools(self) -> list[Tool]:
+        """Every tool, its input and output schemas compacted."""
+        return [
+            t.model_copy(
+                update={
+                    "input_schema": compact_schema(t.input_schema),
+                    "output_schema": compact_schema(t.output_schema, output=True) if t.output_schema else None,
+                }
+            )
+            for t in await super().list_tools()
+        ]
 
 
 def offered_tools(*, read_only: bool) -> list[ToolSpec]:
@@ -52,7 +62,7 @@ def offered_tools(*, read_only: bool) -> list[ToolSpec]:
     return [t for t in TOOLS if not (read_only and t.kind is Kind.MUTATE)]
 
 
-def build_server(*, inventory: str | None = None, read_only: bool = False, **server_options: Any) -> MCPServer:
+def build_server(*, inventory: str | None = None, read_only: bool = False, **server_options: Any) -> DozorServer:
     """An MCP server for the fleet in ``inventory`` (default search order when None).
 
     The inventory is loaded now so a bad one fails at startup. ``read_only`` removes the mutating
@@ -69,7 +79,7 @@ def build_server(*, inventory: str | None = None, read_only: bool = False, **ser
         finally:
             await holder.release()
 
-    server = MCPServer(
+    server = DozorServer(
         name="dozor",
         version=__version__,
         instructions=INSTRUCTIONS,
@@ -77,6 +87,11 @@ def build_server(*, inventory: str | None = None, read_only: bool = False, **ser
         log_level="WARNING",
         **server_options,
     )
-    for spec in offered_tools(read_only=read_only):
-        server.add_tool(spec.fn, name=spec.name, description=spec.description, annotations=annotations(spec))
+    tools = offered_tools(read_only=read_only)
+    for spec in tools:
+        server.add_tool(
+            spec.fn, name=spec.name, title=spec.title, description=spec.description, annotations=spec.annotations
+        )
+    add_resources(server, {t.name for t in tools}, holder.current)
+    add_prompts(server)
     return server

@@ -6,17 +6,29 @@ import asyncio
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from dozor.fleet import Fleet
 from dozor.inventory.models import Inventory
 from dozor.outcome import HostStatus
 
+if TYPE_CHECKING:
+    from dozor.report.timeline_models import Timeline
+    from dozor.reports import DiagnosisReport
+
+
+def strip_titles(schema: dict[str, Any], _: Any = None) -> None:
+    """Drop the titles pydantic derives from field names (they repeat the names): smaller output schemas."""
+    for prop in schema.get("properties", {}).values():
+        prop.pop("title", None)
+
 
 class Reachability(BaseModel):
     """The last outcome a host gave to any call in this server process."""
+
+    model_config = ConfigDict(json_schema_extra=strip_titles)
 
     status: HostStatus
     reason: str = ""
@@ -31,12 +43,24 @@ class ServerState:
     fleet: Fleet
     read_only: bool = False
     seen: dict[str, Reachability] = field(default_factory=dict)
+    latest_report: DiagnosisReport | None = None
+    """The last diagnosis or health report any session of this server made (``dozor://report/latest``)."""
+    latest_timeline: Timeline | None = None
+    """The last timeline any session of this server asked for (``dozor://timeline/latest``)."""
 
     def record(self, operation: str, hosts: Iterable[Any]) -> None:
         """Remember each host's outcome (items with ``host``, ``status``, ``reason``) for ``fleet_hosts``."""
         now = datetime.now(UTC)
         for h in hosts:
             self.seen[h.host] = Reachability(status=h.status, reason=h.reason, at=now, operation=operation)
+
+    def keep_report(self, report: DiagnosisReport) -> None:
+        """Remember ``report`` as the latest diagnosis (server_diagnose and server_health call this)."""
+        self.latest_report = report
+
+    def keep_timeline(self, timeline: Timeline) -> None:
+        """Remember ``timeline`` as the latest one (fleet_timeline calls this)."""
+        self.latest_timeline = timeline
 
 
 class FleetHolder:
@@ -52,6 +76,10 @@ class FleetHolder:
         self._state: ServerState | None = None
         self._users = 0
         self._lock = asyncio.Lock()
+
+    def current(self) -> ServerState | None:
+        """The shared state while a lifespan is open (resources read it: the SDK gives them no context)."""
+        return self._state
 
     async def acquire(self) -> ServerState:
         """The shared state, loading the inventory on first use."""

@@ -12,16 +12,19 @@ from typing import Annotated, Any
 from mcp.server.mcpserver import Context
 from mcp.server.mcpserver.exceptions import ToolError
 from mcp.types import CallToolResult
-from pydantic import Field
+from pydantic import BaseModel, Field
 
+from dozor.errors import CommandRefused
 from dozor.inventory.models import ResolvedHost
-from dozor.mcp.calls import answer, fleet_call, one_host_to_change, server_state
-from dozor.mcp.models import FleetOutput
+from dozor.mcp.calls import answer, fleet_call, one_host_to_change, refused_everywhere, server_state, tool_error
+from dozor.mcp.models import DeployRow, ExecData, FleetOut, PruneData, RestartData
+from dozor.mcp.outputs import deploy_row, deploy_states, exec_data, fleet_out, prune_data, restart_data
 from dozor.mcp.registry import HostArg, Kind, SingleHostArg, tool
 from dozor.ops.action import audit_log_for
 from dozor.ops.audit import mcp_actor
 from dozor.ops.deploy import DeployReport, DeployRequest, DeployState
 from dozor.ops.exec import ExecOutput
+from dozor.ops.exec_policy import validate_command
 from dozor.ops.prune import PruneOptions, PruneReport
 from dozor.ops.restart import RestartResult
 from dozor.render.payload_text import failure, header, name
@@ -50,6 +53,46 @@ def target(ctx: Context, host: str | None, tool_name: str, argv: Sequence[object
         raise
 
 
+class Confirmation(BaseModel):
+    """The user's answer to a confirmation request."""
+
+    confirm: bool = Field(description="Yes: go ahead.")
+
+
+def can_elicit(ctx: Context) -> bool:
+    """The client declared form elicitation (an empty ``elicitation`` capability means form, per the spec) and
+    this session can send it a request (sessions of the 2026-07-28 protocol have no back channel)."""
+    session = ctx.session
+    caps = getattr(session, "client_capabilities", None)
+    elicitation = getattr(caps, "elicitation", None)
+    form = elicitation is not None and (elicitation.form is not None or elicitation.url is None)
+    return form and bool(getattr(session, "can_send_request", False))
+
+
+async def confirmed(ctx: Context, h: ResolvedHost, tool_name: str, argv: Sequence[object], question: str) -> None:
+    """Ask the user through the client (MCP elicitation) before a change; refuse unless they accept.
+
+    Only when the client supports elicitation: other clients behave as before. The answer is never the only
+    check: the host was already vetted by ``target`` and ``dozor.ops`` applies its guard again. A decline, a
+    cancel or a failed request refuses the action (audited) with a clear message.
+    """
+    if not can_elicit(ctx):
+        return
+    try:
+        result = await ctx.elicit(question, Confirmation)
+        answer_ = result.action
+        ok = answer_ == "accept" and result.data.confirm  # type: ignore[union-attr]
+    except Exception as exc:  # the client could not ask: no confirmation
+        answer_, ok = f"no answer: {type(exc).__name__}", False
+    if ok:
+        return
+    action = tool_name.removeprefix("server_")
+    reason = f"{action} on {h.name} not confirmed by the user ({answer_}): nothing was changed"
+    log = audit_log_for(server_state(ctx).fleet)
+    log.refused(actor=actor(ctx), tool=action, host=h.name, argv=list(argv), reason=reason)
+    raise tool_error(reason)
+
+
 def lines_for(result: FleetResult[Any], what: str, render: Any) -> str:
     """Header, then one rendered block per host (failures and refusals as lines)."""
     out = [header(result, what)]
@@ -70,24 +113,27 @@ def _restart_text(host: str, r: RestartResult) -> str:
 @tool(
     "server_restart",
     Kind.MUTATE,
-    "Restart one compose service on exactly one host (host is required; selectors matching several hosts and "
-    "read-only hosts are refused). Reports the containers' new start time and health. Audited.",
+    "Restart a service",
+    "Restart one compose service on exactly one host (read-only hosts refused). Reports the containers' new "
+    "start time and health. Audited.",
 )
 async def server_restart(
     ctx: Context,
     host: SingleHostArg,
     service: Annotated[str, Field(description="Compose service to restart.")],
-    project: Annotated[str | None, Field(description="Compose project, if the service name is ambiguous.")] = None,
-) -> Annotated[CallToolResult, FleetOutput[RestartResult]]:
+    project: Annotated[str | None, Field(description="Compose project, if ambiguous.")] = None,
+) -> Annotated[CallToolResult, FleetOut[RestartData]]:
     """Restart a service on one host."""
     h = target(ctx, host, "server_restart", ["restart", service])
+    await confirmed(ctx, h, "server_restart", ["restart", service],
+                    f"Restart {name(service)}{f' (project {name(project)})' if project else ''} on {h.name}?")
     state = server_state(ctx)
     result = await fleet_call(
         ctx, lambda f, p: f.restart(
             service, h.name, project=project, actor=actor(ctx), read_only=state.read_only, progress=p,
         )
     )
-    return answer(lines_for(result, "restart", _restart_text), FleetOutput[RestartResult].of(result))
+    return answer(lines_for(result, "restart", _restart_text), fleet_out(result, restart_data))
 
 
 def _deploy_text(host: str, d: DeployReport) -> str:
@@ -108,9 +154,9 @@ def _deploy_text(host: str, d: DeployReport) -> str:
 @tool(
     "server_deploy",
     Kind.MUTATE,
-    "Deploy a compose project declared in the inventory on exactly one host, in the background on the host "
-    "(it survives the connection). Optional git pull, image pull, build, service subset. Returns the deploy id; "
-    "follow it with server_deploy_status. A second deploy of the same project there is refused. Audited.",
+    "Deploy a project",
+    "Deploy an inventory compose project on exactly one host, in the background (optional git pull, image "
+    "pull, build). Returns the deploy id for server_deploy_status. Audited.",
 )
 async def server_deploy(
     ctx: Context,
@@ -120,10 +166,17 @@ async def server_deploy(
     git_pull: Annotated[bool, Field(description="git pull in the project directory first.")] = False,
     pull: Annotated[bool, Field(description="Pull images first.")] = False,
     build: Annotated[bool, Field(description="Build images first.")] = False,
-    wait: Annotated[bool, Field(description="Wait (up to 10 minutes) for the end and check health.")] = False,
-) -> Annotated[CallToolResult, FleetOutput[DeployReport]]:
+    wait: Annotated[bool, Field(description="Wait (up to 10 min), check health.")] = False,
+) -> Annotated[CallToolResult, FleetOut[DeployRow]]:
     """Start a deploy on one host."""
     h = target(ctx, host, "server_deploy", ["deploy", project, *(services or [])])
+    question = f"Deploy {name(project)} on {h.name}"
+    if services:
+        question += f" (services: {', '.join(name(s) for s in services)})"
+    steps = [step for step, on in (("git pull", git_pull), ("image pull", pull), ("build", build)) if on]
+    if steps:
+        question += f" with {', '.join(steps)}"
+    await confirmed(ctx, h, "server_deploy", ["deploy", project, *(services or [])], question + "?")
     state = server_state(ctx)
     result = await fleet_call(
         ctx,
@@ -135,7 +188,7 @@ async def server_deploy(
             progress=p,
         ),
     )
-    return answer(lines_for(result, "deploy", _deploy_text), FleetOutput[DeployReport].of(result))
+    return answer(lines_for(result, "deploy", _deploy_text), fleet_out(result, deploy_row))
 
 
 def _states_text(host: str, states: list[DeployState]) -> str:
@@ -157,20 +210,21 @@ def _states_text(host: str, states: list[DeployState]) -> str:
 @tool(
     "server_deploy_status",
     Kind.READ,
-    "State of background deploys read from the hosts: one deploy by id, or the latest deploy of each project "
-    "(running, succeeded, failed or lost; step, exit code, start/end time, bounded log tail).",
+    "Deploy status",
+    "Background deploys read from the hosts: one by id, or the latest of each project (running, succeeded, "
+    "failed or lost; step, exit code, times, log tail).",
 )
 async def server_deploy_status(
     ctx: Context,
     host: HostArg = None,
     id: Annotated[str | None, Field(description="Deploy id returned by server_deploy.")] = None,
     project: Annotated[str | None, Field(description="Only this compose project.")] = None,
-) -> Annotated[CallToolResult, FleetOutput[list[DeployState]]]:
+) -> Annotated[CallToolResult, FleetOut[list[DeployRow]]]:
     """Deploy states on the selected hosts."""
     result = await fleet_call(ctx, lambda f, p: f.deploy_status(
         host, id, project=project, log_bytes=LOG_TAIL_CHARS, progress=p,
     ))
-    return answer(lines_for(result, "deploy status", _states_text), FleetOutput[list[DeployState]].of(result))
+    return answer(lines_for(result, "deploy status", _states_text), fleet_out(result, deploy_states))
 
 
 def _size(n: int) -> str:
@@ -199,9 +253,10 @@ def _prune_text(host: str, p: PruneReport) -> str:
 @tool(
     "server_prune",
     Kind.MUTATE,
-    "Free disk on exactly one host: stopped containers, dangling (or all unused) images, build cache, optionally "
-    "volumes, with an age filter. Without confirm=true it only previews what would go and the space freed; with "
-    "it, removes them. Read-only hosts refuse. Audited.",
+    "Prune Docker leftovers",
+    "Free disk on exactly one host: stopped containers, dangling (or all unused) images, build cache, "
+    "optionally volumes. confirm=false previews; true removes. Audited.",
+    idempotent=True,  # a second prune with the same options finds nothing more to remove
 )
 async def server_prune(
     ctx: Context,
@@ -211,17 +266,31 @@ async def server_prune(
     volumes: Annotated[bool, Field(description="Also unused volumes (data loss!).")] = False,
     build_cache: Annotated[bool, Field(description="Also the build cache.")] = True,
     until: Annotated[str | None, Field(description="Only things older than this: 24h, 7d, 30m.")] = None,
-) -> Annotated[CallToolResult, FleetOutput[PruneReport]]:
+) -> Annotated[CallToolResult, FleetOut[PruneData]]:
     """Preview or run a prune on one host."""
     opts = PruneOptions(images_all=images_all, volumes=volumes, build_cache=build_cache, until=until)
     h = target(ctx, host, "server_prune", ["prune", f"confirm={confirm}"])
+    if confirm:  # a preview changes nothing: no question
+        what = ["stopped containers", "all unused images" if images_all else "dangling images"]
+        what += ["build cache"] * build_cache + ["unused volumes (their data is lost)"] * volumes
+        await confirmed(ctx, h, "server_prune", ["prune", "confirm=True"],
+                        f"Prune on {h.name}: remove {', '.join(what)}{f' older than {name(until)}' if until else ''}?")
     state = server_state(ctx)
     result = await fleet_call(
         ctx, lambda f, p: f.prune(
             h.name, options=opts, confirm=confirm, actor=actor(ctx), read_only=state.read_only, progress=p,
         )
     )
-    return answer(lines_for(result, "prune", _prune_text), FleetOutput[PruneReport].of(result))
+    return answer(lines_for(result, "prune", _prune_text), fleet_out(result, prune_data))
+
+
+def _invalid(command: str) -> bool:
+    """The command itself breaks an exec rule (as opposed to a per-host refusal)."""
+    try:
+        validate_command(command)
+    except CommandRefused:
+        return True
+    return False
 
 
 def _exec_text(host: str, e: ExecOutput) -> str:
@@ -232,17 +301,24 @@ def _exec_text(host: str, e: ExecOutput) -> str:
 @tool(
     "server_exec",
     Kind.EXEC,
-    "Run one read-only diagnostic command on the selected hosts (docker ps/logs/inspect/stats, compose ps/logs, "
-    "df, free, uptime, ss, systemctl status, journalctl...). The command is checked against an allowlist and "
-    "run as argv without a shell; anything else is refused with the rule that refused it. Audited.",
+    "Run a diagnostic command",
+    "Run one allowlisted read-only command (docker ps/logs/inspect, df, free, ss, systemctl status, "
+    "journalctl...) on the selected hosts, no shell. Audited.",
 )
 async def server_exec(
     ctx: Context,
     command: Annotated[str, Field(description="The command line, e.g. 'docker ps -a' or 'df -h'.")],
     host: HostArg = None,
-) -> Annotated[CallToolResult, FleetOutput[ExecOutput]]:
+) -> Annotated[CallToolResult, FleetOut[ExecData]]:
     """Run an allowlisted command on the selected hosts."""
     result = await fleet_call(ctx, lambda f, p: f.exec(
         command, host, actor=actor(ctx), max_bytes=32 * 1024, progress=p,
     ))
-    return answer(lines_for(result, "exec", _exec_text), FleetOutput[ExecOutput].of(result))
+    reason = refused_everywhere(result)
+    if reason is not None and _invalid(command):
+        hosts = len(result.hosts)
+        raise tool_error(
+            f"server_exec refused the command on {'every selected host' if hosts > 1 else 'the host'} ({hosts}): "
+            f"{reason}. Only allowlisted read-only commands run; nothing was executed."
+        )
+    return answer(lines_for(result, "exec", _exec_text), fleet_out(result, exec_data))

@@ -8,10 +8,13 @@ from pathlib import Path
 
 import pytest
 
-from dozor.mcp.shape import bound_hosts, cap_text, redact_tree
+from dozor.mcp.outputs import exec_data, fleet_out
+from dozor.mcp.shape import cap_text, redact_tree
+from dozor.ops.exec import ExecOutput
 from dozor.outcome import HostResult, HostStatus
 from dozor.render.sanitize import fence
 from dozor.render.sanitize import inline_name as name
+from dozor.runner.fleet_result import FleetResult
 
 
 def test_cap_text_says_what_was_cut() -> None:
@@ -21,13 +24,15 @@ def test_cap_text_says_what_was_cut() -> None:
     assert cap_text("short", 1000) == "short"
 
 
-def test_bound_hosts_keeps_status_and_drops_payload_over_budget() -> None:
-    hosts = [HostResult[str](host=f"h{i}", status=HostStatus.OK, data="x" * 1000) for i in range(10)]
-    hosts.append(HostResult[str](host="dead", status=HostStatus.UNREACHABLE, reason="refused"))
-    kept, dropped = bound_hosts(hosts, budget=3500)
-    assert [h.host for h in kept] == [h.host for h in hosts]
-    assert dropped == [f"h{i}" for i in range(3, 10)]
-    assert all(h.data is None for h in kept[3:]) and kept[-1].reason == "refused"
+def test_fleet_out_keeps_status_and_drops_payload_over_budget() -> None:
+    out = ExecOutput(argv=["df"], exit_status=0, output="x" * 1000, truncated=False)
+    hosts = [HostResult[ExecOutput](host=f"h{i}", status=HostStatus.OK, data=out) for i in range(10)]
+    hosts.append(HostResult[ExecOutput](host="dead", status=HostStatus.UNREACHABLE, reason="refused"))
+    result = fleet_out(FleetResult(operation="exec", hosts=hosts), exec_data, budget=3500)
+    assert [h.host for h in result.hosts] == [h.host for h in hosts]
+    assert all(h.data is not None for h in result.hosts[:3])
+    assert all(h.data is None for h in result.hosts[3:]) and result.hosts[-1].reason == "refused"
+    assert result.omitted and "payloads of 7 hosts" in result.omitted and "h3, h4" in result.omitted
 
 
 def test_fence_marks_untrusted_text_and_strips_controls() -> None:
@@ -94,3 +99,20 @@ def test_cli_help_does_not_import_the_mcp_sdk() -> None:
     assert r.returncode == 0, r.stderr
     assert "serve" in r.stdout
     assert r.stdout.strip().endswith("MCP []")
+
+
+def test_refused_everywhere_only_for_one_reason_on_every_host() -> None:
+    from dozor.mcp.calls import refused_everywhere
+
+    def result(*outcomes: tuple[HostStatus, str]) -> FleetResult[ExecOutput]:
+        hosts = [HostResult[ExecOutput](host=f"h{i}", status=s, reason=r) for i, (s, r) in enumerate(outcomes)]
+        return FleetResult(operation="exec", hosts=hosts)
+
+    rule = "refused by rule 'program': rm is not allowed"
+    assert refused_everywhere(result((HostStatus.REFUSED, rule), (HostStatus.REFUSED, rule))) == rule
+    # Per-host reasons stay per-host data: a read-only host beside a host that ran, or different reasons.
+    read_only = "refused by rule 'read-only': host h0 is read_only in the inventory"
+    assert refused_everywhere(result((HostStatus.REFUSED, read_only), (HostStatus.OK, ""))) is None
+    assert refused_everywhere(result((HostStatus.REFUSED, read_only), (HostStatus.REFUSED, rule))) is None
+    assert refused_everywhere(result((HostStatus.UNREACHABLE, "refused"),)) is None
+    assert refused_everywhere(result()) is None
