@@ -52,6 +52,7 @@ __all__ = [
     "DockerUnavailable",
     "DozorError",
     "DuplicateCollector",
+    "EngineRefused",
     "EngineTimeout",
     "EngineUnavailable",
     "GuardRefused",
@@ -105,6 +106,18 @@ class DuplicateCollector(DozorError, RuntimeError):
 
 class EngineUnavailable(DozorError):
     """The socket could not be opened or did not answer like an engine: use the docker CLI instead."""
+
+
+class EngineRefused(EngineUnavailable):
+    """The engine answered a request with an HTTP error status: it works, this request failed.
+
+    Still an ``EngineUnavailable`` (callers fall back to the CLI as before); a caller that knows the failure is
+    the request's own (``/system/df`` while another disk usage run holds it) handles it instead.
+    """
+
+    def __init__(self, message: str, http_status: int) -> None:
+        super().__init__(message)
+        self.http_status = http_status
 
 
 # --- the host could not be asked -----------------------------------------------------

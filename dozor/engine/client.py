@@ -11,7 +11,7 @@ from typing import Any
 from dozor.collectors.resources import ContainerResources
 from dozor.engine import queries
 from dozor.engine.http import HTTPError, HTTPResponse, HTTPStream
-from dozor.errors import EngineTimeout, EngineUnavailable  # re-exported: defined with the other errors
+from dozor.errors import EngineRefused, EngineTimeout, EngineUnavailable  # re-exported: defined with the other errors
 from dozor.transport.base import DEFAULT_MAX_OUTPUT, UnixSocketTransport
 from dozor.transport.errors import UnixSocketUnavailable
 
@@ -70,17 +70,18 @@ class EngineClient:
                 writer.close()
 
     async def get_json(self, target: str) -> Any:
-        """One GET whose answer must be 2xx JSON (else ``EngineUnavailable``)."""
+        """One GET whose answer must be 2xx JSON (else ``EngineRefused``)."""
         (resp,) = await self.exchange([target])
         return self._json(resp)
 
     async def get_json_many(self, *targets: str) -> list[Any]:
-        """Several GETs pipelined on one stream, each answer 2xx JSON (else ``EngineUnavailable``)."""
+        """Several GETs pipelined on one stream, each answer 2xx JSON (else ``EngineRefused``)."""
         return [self._json(resp) for resp in await self.exchange(list(targets))]
 
     def _json(self, resp: HTTPResponse) -> Any:
         if not resp.ok:
-            raise EngineUnavailable(f"engine answered {resp.target}: {queries.error_message(resp.status, resp.body)}")
+            raise EngineRefused(f"engine answered {resp.target}: {queries.error_message(resp.status, resp.body)}",
+                                resp.status)
         try:
             return json.loads(resp.body)
         except ValueError as exc:

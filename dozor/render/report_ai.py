@@ -29,6 +29,8 @@ FOOTER_RESERVE = 320
 MAX_NAMES = 30
 MAX_CHANGES = 10
 MAX_SYMPTOMS = 6
+MAX_SAME_LINES = 8
+"""Hosts of a fleet-wide incident given a line of their own; the others are listed by name."""
 
 
 def estimate_tokens(text: str) -> int:
@@ -103,7 +105,10 @@ def _block(n: int, inc: Incident, compared: bool, today: date) -> str:
         what = root.subject if root.code is AlertCode.LOG_PATTERN else (root.service or root.code.value)
         lines = [f"{n}. [{sev}] the same {root.code.value} ({clean(what or '', 80)}) on {len(inc.hosts)} hosts — "
                  f"{clean(root.title, 160)}"]
-        lines += [f"   - {clean(x.where, 120)}: {_seen(x)}; {clean(x.evidence, 200)}" for x in same]
+        lines += [f"   - {clean(x.where, 120)}: {_seen(x)}; {clean(x.evidence, 200)}" for x in same[:MAX_SAME_LINES]]
+        if len(same) > MAX_SAME_LINES:  # a 200-host incident stays one block that fits the budget
+            lines.append(f"   - also on {len(same) - MAX_SAME_LINES} more: "
+                         + _names([x.host for x in same[MAX_SAME_LINES:]]))
         lines.append(f"   action: {clean(root.action, 300)}")
         symptoms = [s for s in symptoms if s not in same]
     elif not symptoms:
@@ -178,6 +183,10 @@ def render_ai(report: FleetReport, *, max_tokens: int = 4000) -> str:
     if unread:
         tail.append(f"Logs not analysed ({len(unread)}): " + "; ".join(unread[:5])
                     + (f"; +{len(unread) - 5} more" if len(unread) > 5 else ""))
+    unchecked = [f"{host} {part} ({clean(err, 100)})" for host, part, err in report.unchecked()]
+    if unchecked:
+        tail.append(f"Not checked ({len(unchecked)}): " + "; ".join(unchecked[:5])
+                    + (f"; +{len(unchecked) - 5} more" if len(unchecked) > 5 else ""))
     cut = [f"{h.host} {lg.project}/{lg.service} ({lg.bytes_read // 1024} KiB read)"
            for h in report.hosts for lg in h.logs if lg.truncated]
     if cut:

@@ -61,6 +61,9 @@ def render_markdown(report: FleetReport) -> str:
     cut = [f"{h.host} {lg.project}/{lg.service}" for h in report.hosts for lg in h.logs if lg.truncated]
     if cut:
         out += ["", f"Log tails cut by the byte cap (older lines not read): {_cell(', '.join(cut), 600)}"]
+    unchecked = [f"{host} {part} ({err})" for host, part, err in report.unchecked()]
+    if unchecked:
+        out += ["", f"Not checked: {_cell('; '.join(unchecked), 600)}"]
     out += ["", "## Hosts", "", "| host | status | services | alerts | disk | memory |", "|---|---|---|---|---|---|"]
     for h in report.hosts:
         if not h.answered:

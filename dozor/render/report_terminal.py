@@ -41,6 +41,9 @@ def render_terminal(report: FleetReport) -> RenderableType:
     cut = [f"{h.host} {lg.project}/{lg.service}" for h in report.hosts for lg in h.logs if lg.truncated]
     if cut:
         parts.append(plain(f"log tails cut by the byte cap: {', '.join(cut)}", 400, "yellow"))
+    unchecked = [f"{host} {part} ({err})" for host, part, err in report.unchecked()]
+    if unchecked:
+        parts.append(plain(f"not checked: {'; '.join(unchecked)}", 400, "yellow"))
     healthy = [h.host for h in report.healthy_hosts]
     if healthy:
         parts.append(Text(f"no problems: {', '.join(healthy)}", style="green"))

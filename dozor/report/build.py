@@ -69,6 +69,7 @@ def summarize_resources(res: HostResources | None, error: str | None = None) -> 
         disk_percent=disk.use_percent if disk else None, disk_mount=disk.mount if disk else None,
         memory_percent=res.memory.used_percent if res.memory else None,
         load1=res.load.load1 if res.load else None, cpus=res.cpus, error=error,
+        section_errors=dict(res.section_errors),
     )
 
 

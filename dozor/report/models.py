@@ -44,6 +44,9 @@ class ResourceSummary(BaseModel):
     load1: float | None = None
     cpus: int | None = None
     error: str | None = Field(default=None, description="Why resources could not be collected, if so.")
+    section_errors: dict[str, str] = Field(
+        default_factory=dict, description="Parts that failed while the rest answered (docker_df: Docker disk usage)."
+    )
 
 
 class HostReport(HostSection):
@@ -124,6 +127,18 @@ class FleetReport(ProblemReport[HostReport]):
     def alerts(self) -> list[Alert]:
         """Every host's alerts, most urgent first."""
         return rank(a for h in self.hosts for a in h.alerts)
+
+    def unchecked(self) -> list[tuple[str, str, str]]:
+        """(host, part, why) for every part of an answering host that could not be read (resources, or one of
+        their sections such as Docker disk usage): what the verdict could not look at."""
+        out: list[tuple[str, str, str]] = []
+        for h in self.hosts:
+            if h.resources is None:
+                continue
+            if h.resources.error:
+                out.append((h.host, "resources", h.resources.error))
+            out += [(h.host, part, err) for part, err in sorted(h.resources.section_errors.items())]
+        return out
 
 
 __all__ = [

@@ -43,6 +43,7 @@ from dozor.collectors.status import (
 from dozor.engine import cache
 from dozor.engine.client import EngineClient, EngineTimeout, EngineUnavailable
 from dozor.engine.endpoint import LOCATE, EngineEndpoint
+from dozor.errors import CollectorError, EngineRefused
 from dozor.runner.fanout import HostContext
 from dozor.transport.base import UnixSocketTransport
 
@@ -58,6 +59,7 @@ class EngineState:
     source: str = ""  # "inventory", "cache" (another process found it) or "lookup" (found here)
     checked_at: float = 0.0
     lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+    disk_usage: asyncio.Task[DockerDiskUsage] | None = None  # the df run in flight, shared by every caller
 
 
 _STATES: weakref.WeakKeyDictionary[Any, EngineState] = weakref.WeakKeyDictionary()
@@ -154,14 +156,36 @@ async def container_status(ctx: HostContext) -> list[ContainerStatus]:
     return [container_from_inspect(c) for c in await inspect_containers(ctx)]
 
 
+DF_BUSY_PAUSES: tuple[float | None, ...] = (0.5, 1.5, None)
+"""Pauses before asking ``/system/df`` again while another client's disk usage run holds it."""
+
+DF_BUSY_STATUS = (409, 500)
+"""How an engine says another disk usage run holds ``/system/df``: 409 since the conflict error type, 500 on
+Docker 20.10 (recorded: ``tests/fixtures/engine/system_df_busy.http``)."""
+
+
 async def docker_disk_usage(ctx: HostContext) -> DockerDiskUsage:
     """``docker system df`` plus the data root: ``/system/df`` and ``/info`` through the engine, else the CLI."""
 
     async def api(engine: EngineClient) -> DockerDiskUsage:
-        df, info = await engine.get_json_many(SYSTEM_DF_TARGET, INFO_TARGET)
-        return parse_system_df(df, info)
+        for pause in DF_BUSY_PAUSES:
+            try:
+                df, info = await engine.get_json_many(SYSTEM_DF_TARGET, INFO_TARGET)
+                return parse_system_df(df, info)
+            except EngineRefused as exc:
+                if exc.http_status not in DF_BUSY_STATUS:
+                    raise
+                if pause is None:  # this section's failure; the engine works, so no CLI fallback
+                    raise CollectorError(f"docker disk usage: {exc}") from exc
+                await asyncio.sleep(pause)
+        raise AssertionError("unreachable: the last pause is None")
 
-    return await _answer(ctx, api, lambda: ctx.collect(DOCKER_DF))
+    # Docker runs one disk usage at a time and refuses the others: callers in this process share one run.
+    state = engine_state(ctx)
+    if state.disk_usage is None or state.disk_usage.done():
+        state.disk_usage = asyncio.ensure_future(_answer(ctx, api, lambda: ctx.collect(DOCKER_DF)))
+        state.disk_usage.add_done_callback(lambda t: t.cancelled() or t.exception())  # retrieved if nobody waits
+    return await asyncio.shield(state.disk_usage)
 
 
 async def _with_df(ctx: HostContext, answer: Awaitable[T]) -> tuple[T, DockerDiskUsage | BaseException]:

@@ -233,3 +233,18 @@ def test_a_second_batch_on_the_same_stream_continues_where_the_first_stopped() -
     assert [a.status for a in answers] == [200] * (len(targets) - 1) + [404]
     with pytest.raises(HTTPError, match="already closed"):
         asyncio.run(stream.get(["/x"]))
+
+
+def test_an_engine_refusing_a_request_is_told_apart_from_an_engine_that_is_not_there() -> None:
+    """Docker 20.10's answer to a second concurrent /system/df (recorded): an HTTP error from a working engine is
+    ``EngineRefused`` carrying the status, so the disk usage can retry it instead of dropping the host to the CLI."""
+    from dozor.engine.client import EngineClient
+    from dozor.errors import EngineRefused, EngineUnavailable
+
+    data = (FIXTURES / "system_df_busy.http").read_bytes()
+    (answer,) = asyncio.run(HTTPStream(ChunkedReader(data), Sink(), max_bytes=1 << 20).get(["/system/df"], last=True))
+    client = EngineClient(None, "/run/docker.sock", timeout=1.0)  # type: ignore[arg-type]  # _json reads no stream
+    with pytest.raises(EngineRefused, match="a disk usage operation is already running") as caught:
+        client._json(answer)
+    assert caught.value.http_status == 500
+    assert isinstance(caught.value, EngineUnavailable)  # every other caller still falls back as before

@@ -42,7 +42,7 @@ OUTCOMES = {
 # Errors that are not a host's outcome: an operation that lets one escape ends as an unexpected ``error``.
 NOT_OUTCOMES = {
     errors.DozorError, errors.InventoryError, errors.UnknownHostError, errors.ServeError, errors.DuplicateCollector,
-    errors.EngineUnavailable,
+    errors.EngineUnavailable, errors.EngineRefused,
 }
 
 
@@ -53,6 +53,8 @@ def _instance(cls: type[BaseException]) -> BaseException:
         return cls("rule", "why")
     if cls is errors.CommandTimeout:
         return cls("too slow", None)
+    if cls is errors.EngineRefused:
+        return cls("engine answered /x: HTTP 500: why", 500)
     return cls("why")
 
 

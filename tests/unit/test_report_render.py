@@ -129,3 +129,28 @@ def test_a_log_tail_cut_by_the_byte_cap_is_said():
     r = fleet([host])
     assert "Log tails cut by the byte cap, older lines not read (1): web1 shop/api (64 KiB read)" in r.to_ai_prompt()
     assert "web1 shop/api" in r.to_markdown().split("Log tails cut by the byte cap")[1]
+
+
+def test_a_part_that_could_not_be_read_is_said_in_every_rendering():
+    from dozor.report.models import ResourceSummary
+
+    host = host_ok("web1", [alert("web1", "api")])
+    host.resources = ResourceSummary(disk_percent=40.0, section_errors={
+        "docker_df": "CollectorError: docker disk usage: engine answered /system/df: HTTP 500: a disk usage "
+                     "operation is already running"})
+    r = fleet([host, host_ok("web2")])
+    assert r.unchecked() == [("web1", "docker_df", host.resources.section_errors["docker_df"])]
+    assert "Not checked (1): web1 docker_df (CollectorError: docker disk usage" in r.to_ai_prompt()
+    assert "Not checked: web1 docker_df" in r.to_markdown()
+    assert '"section_errors":{"docker_df":' in r.model_dump_json()
+
+
+def test_an_incident_on_two_hundred_hosts_is_one_bounded_block_not_dropped():
+    hosts = [host_ok(f"node{i:03d}", [alert(f"node{i:03d}", "db", AlertCode.LOG_PATTERN, subject="postgres.auth_failed",
+                                            count=3, excerpt='FATAL:  password authentication failed for user "app"')])
+             for i in range(200)]
+    text = fleet(hosts).to_ai_prompt()
+    assert "on 200 hosts" in text
+    assert "also on 192 more: node" in text
+    assert estimate_tokens(text) < 2000
+    assert "omitted" not in text.split("also on 192 more")[0]
