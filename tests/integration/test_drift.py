@@ -95,7 +95,9 @@ async def test_mcp_fleet_drift(fleet: Any) -> None:
     text = r.content[0].text
     assert expected_lines(fleet)[0] in text
     assert EDGE_CANARY not in text and EDGE_CANARY not in json.dumps(r.structured_content)
-    assert r.structured_content["report"]["drift"][0]["groups"][0]["hosts"] == ["web2"]
+    (row,) = r.structured_content["drift"]
+    assert (row["project"], row["service"], row["hosts"]) == ("edge", "proxy", ["web1", "web2"])
+    assert row["differences"] == [expected_lines(fleet)[0]]
 
 
 @pytest.mark.parametrize("engine_api", [True, False], ids=["engine-api", "cli"])

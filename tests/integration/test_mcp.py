@@ -421,7 +421,7 @@ async def test_resources_report_inventory_and_host_status(fleet: Any) -> None:
     async with Client(build_server(inventory=fleet.inventory)) as c:
         resources = {str(r.uri): r for r in (await c.list_resources()).resources}
         templates = {t.uri_template: t for t in (await c.list_resource_templates()).resource_templates}
-        assert set(resources) == {"dozor://report/latest", "dozor://inventory"}
+        assert set(resources) == {"dozor://report/latest", "dozor://inventory", "dozor://timeline/latest"}
         assert set(templates) == {"dozor://hosts/{name}/status"}
         tools = {t.name for t in (await c.list_tools()).tools}
         for r in [*resources.values(), *templates.values()]:
@@ -451,6 +451,12 @@ async def test_resources_report_inventory_and_host_status(fleet: Any) -> None:
             await c.read_resource("dozor://hosts/wbe1/status")
         with pytest.raises(MCPError, match="not one host"):
             await c.read_resource("dozor://hosts/@web/status")
+
+        before = (await c.read_resource("dozor://timeline/latest")).contents[0]
+        assert "No timeline yet" in before.text and "fleet_timeline" in before.text
+        await c.call_tool("fleet_timeline", {"host": "db1", "since": "30m"})
+        timeline = (await c.read_resource("dozor://timeline/latest")).contents[0]
+        assert timeline.mime_type == "text/plain" and "db1" in timeline.text and "web1" not in timeline.text
 
 
 async def test_prompts_use_dozor_tool_names(fleet: Any) -> None:

@@ -286,6 +286,7 @@ async def test_canaries_never_appear_in_mcp_outputs_or_audit_log(planted: dict[s
     try:
         server = build_server(inventory=planted["inventory"], read_only=True)
         outputs: dict[str, str] = {}
+        structured: dict[str, Any] = {}
         async with Client(server) as c:
             names = {t.name for t in (await c.list_tools()).tools}
             assert "server_security" in names
@@ -303,8 +304,8 @@ async def test_canaries_never_appear_in_mcp_outputs_or_audit_log(planted: dict[s
                     continue
                 r = await c.call_tool(name, args)
                 outputs[name] = r.content[0].text + json.dumps(r.structured_content)
-            sec = json.loads(outputs["server_security"][outputs["server_security"].index('{"report"'):])
-            checks = {f["check"] for h in sec["report"]["hosts"] for f in h["findings"]}
+                structured[name] = r.structured_content
+            checks = {f["code"] for f in structured["server_security"]["findings"]}
             assert {"container.privileged", "exposure.listening", "recon.sensitive_path_served"} <= checks
         if audit.exists():
             outputs["audit log"] = audit.read_text()
