@@ -9,12 +9,14 @@ stream is back. Unreachable: no read has worked since ``T``. Starting: the first
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import datetime
+from datetime import UTC, datetime
 from enum import StrEnum
 
 from pydantic import BaseModel, Field
 
 from dozor.model.timetext import ago, ts
+from dozor.runner.fleet_result import FleetResult
+from dozor.runner.questions import HostContainers
 
 
 class FreshKind(StrEnum):
@@ -53,6 +55,19 @@ class Freshness(BaseModel):
         return self.text(now) + (f" — {self.why}" if self.why and self.kind is not FreshKind.LIVE else "")
 
 
+def polled(result: FleetResult[HostContainers], now: datetime | None = None) -> dict[str, Freshness]:
+    """Freshness of an answer asked now (no live state): ``polled at`` when the host answered, else
+    ``unreachable since`` now (nothing older is known)."""
+    when = now or datetime.now(UTC)
+    out: dict[str, Freshness] = {}
+    for h in result.hosts:
+        if h.ok and h.data is not None:
+            out[h.host] = Freshness(kind=FreshKind.POLLED, at=h.data.collected_at, why="asked by this call")
+        else:
+            out[h.host] = Freshness(kind=FreshKind.UNREACHABLE, at=when, why=f"{h.status.value}: {h.reason}")
+    return out
+
+
 def freshness_lines(fresh: Mapping[str, Freshness], now: datetime, *, max_hosts: int = 50) -> list[str]:
     """One line per kind: ``live since …: web1, web2`` when the times agree to the second, else a line per host;
     at most ``max_hosts`` host lines (the rest counted)."""
@@ -65,7 +80,7 @@ def freshness_lines(fresh: Mapping[str, Freshness], now: datetime, *, max_hosts:
     shown = 0
     for text, hosts in groups.items():
         if shown >= max_hosts:
-            out.append(f"… {sum(len(h) for h in groups.values()) - shown} more hosts")
+            out.append(f"  … {len(fresh) - shown} more hosts")
             break
         names = hosts[: max_hosts - shown]
         shown += len(names)
@@ -74,4 +89,4 @@ def freshness_lines(fresh: Mapping[str, Freshness], now: datetime, *, max_hosts:
     return ["freshness:", *out]
 
 
-__all__ = ["FreshKind", "Freshness", "freshness_lines"]
+__all__ = ["FreshKind", "Freshness", "freshness_lines", "polled"]
