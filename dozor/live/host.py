@@ -296,6 +296,9 @@ class HostWatcher:
         while True:
             await asyncio.sleep(self.options.resync)
             await asyncio.wait_for(self._gated(self._full_read(engine)), self.host.timeouts.host)
+            # An event that came while the read ran may be newer than its inspect: read those containers again.
+            self._dirty |= {e.container for e in self.recent if e.nano >= self.read_at_nano}
+            self._schedule_refresh(engine)
             self.on_change(self.host.name)
 
     async def _read_stream(self, stream: EventStream, engine: EngineClient) -> None:
