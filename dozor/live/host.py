@@ -46,6 +46,7 @@ from dozor.outcome import HostResult, HostStatus
 from dozor.runner.docker import container_status, engine_failed, engine_for, engine_state
 from dozor.runner.fanout import HostContext
 from dozor.runner.questions import HostContainers
+from dozor.security.redact import redact
 from dozor.transport.base import Transport
 
 REFRESH_DELAY = 0.05
@@ -218,7 +219,7 @@ class HostWatcher:
             status, text = outcome_status(exc) or HostStatus.ERROR, str(exc) or type(exc).__name__
         self.failure = status
         since = self.fresh.at if self.fresh.kind in (FreshKind.UNREACHABLE, FreshKind.RESUMING) else _now()
-        self.fresh = Freshness(kind=FreshKind.UNREACHABLE, at=since, why=f"{status.value}: {text}")
+        self.fresh = Freshness(kind=FreshKind.UNREACHABLE, at=since, why=redact(f"{status.value}: {text}"))
         self.ready.set()
         self.on_change(self.host.name)
 
