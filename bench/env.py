@@ -231,7 +231,7 @@ def up(d: Path, n_hosts: int, sizes: list[int], log=print) -> BenchEnv:
         h = d / f"h{i:03d}"
         tf._run([sshd, "-f", str(h / "sshd_config"), "-E", str(h / "sshd.log")])
     tf._wait_engine(d, 1)
-    tf._load_image(env.sock, tar)
+    tf._load_image(env.sock, tf._image_archive(d, tar))  # the fleet loads a saved archive, not the rootfs
     pdir = d / "project"
     pdir.mkdir(exist_ok=True)
     (pdir / "docker-compose.yml").write_text(COMPOSE)

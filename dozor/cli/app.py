@@ -202,6 +202,11 @@ from dozor.cli import drift  # noqa: E402 — configuration drift between hosts 
 app.command("drift")(drift.drift)
 
 
+from dozor.cli import watch  # noqa: E402 — the live fleet in the foreground (dozor.live)
+
+app.command("watch")(watch.watch)
+
+
 def main() -> None:
     """Console-script entry point."""
     gc_policy.pause()  # resumed by the commands that do real work (run_fleet, hosts --check, serve)

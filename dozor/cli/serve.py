@@ -7,7 +7,7 @@ The one command line for every transport; ``python -m dozor.mcp_server`` and
 from __future__ import annotations
 
 from enum import StrEnum
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -52,6 +52,10 @@ def serve(
     read_only: Annotated[
         bool, typer.Option("--read-only", help="Offer no mutating tool (same as the root option).")
     ] = False,
+    watch: Annotated[
+        bool, typer.Option("--watch", help="Keep every host's state live (one engine event stream per host); "
+                           "status answers come from it and say how fresh they are (docs/live.md).")
+    ] = False,
 ) -> None:
     """Run dozor as an MCP server: stdio for local clients and `ssh host "dozor serve"`, http/sse for remote ones."""
     from dozor.cli import gc_policy
@@ -64,7 +68,9 @@ def serve(
         transport = Transport.HTTP
     gc_policy.long_running()
     opts = options(ctx)
-    common = {"inventory": inventory or opts.inventory, "read_only": read_only or opts.read_only}
+    common: dict[str, Any] = {"inventory": inventory or opts.inventory, "read_only": read_only or opts.read_only}
+    if watch:
+        common["watch"] = True
     try:
         if transport is Transport.STDIO:
             serving.serve_stdio(**common)

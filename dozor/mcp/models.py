@@ -77,6 +77,7 @@ class StatusData(Out):
 
     services_total: int
     problem_services: int
+    fresh: str | None = None  # live since T / polled at T
     services: list[ServiceRow] = []
 
 

@@ -62,14 +62,21 @@ def offered_tools(*, read_only: bool) -> list[ToolSpec]:
     return [t for t in TOOLS if not (read_only and t.kind is Kind.MUTATE)]
 
 
-def build_server(*, inventory: str | None = None, read_only: bool = False, **server_options: Any) -> DozorServer:
+def build_server(*, inventory: str | None = None, read_only: bool = False, watch: bool = False,
+                 **server_options: Any) -> DozorServer:
     """An MCP server for the fleet in ``inventory`` (default search order when None).
 
     The inventory is loaded now so a bad one fails at startup. ``read_only`` removes the mutating
-    tools; hosts with ``read_only = true`` in the inventory refuse them per call. ``server_options``
+    tools; hosts with ``read_only = true`` in the inventory refuse them per call. ``watch`` keeps every host's
+    state current by its engine event stream (:mod:`dozor.live`); status answers come from it. ``server_options``
     go to ``MCPServer`` (``token_verifier``, ``auth`` for HTTP).
     """
-    holder = FleetHolder(load_inventory(inventory), read_only)
+    live = None
+    if watch:
+        from dozor.live.host import LiveOptions
+
+        live = LiveOptions()
+    holder = FleetHolder(load_inventory(inventory), read_only, live)
 
     @asynccontextmanager
     async def lifespan(_: MCPServer) -> AsyncIterator[ServerState]:

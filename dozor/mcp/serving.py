@@ -87,9 +87,9 @@ def _auth(bind: str, port: int, path: str, token: str) -> dict[str, object]:
     }
 
 
-def serve_stdio(*, inventory: str | None, read_only: bool) -> None:
-    """Serve over stdin/stdout (local clients, ``ssh host "dozor serve"``)."""
-    build_server(inventory=inventory, read_only=read_only).run()
+def serve_stdio(*, inventory: str | None, read_only: bool, watch: bool = False) -> None:
+    """Serve over stdin/stdout (local clients, ``ssh host "dozor serve"``); ``watch``: live state."""
+    build_server(inventory=inventory, read_only=read_only, watch=watch).run()
 
 
 def serve_http(
@@ -100,9 +100,10 @@ def serve_http(
     port: int = 8765,
     token_file: str | None = None,
     allowed_hosts: list[str] | None = None,
+    watch: bool = False,
 ) -> None:
     """Serve streamable HTTP on ``http://bind:port/mcp`` behind a bearer token."""
-    _serve_with_token("streamable-http", "/mcp", inventory, read_only, bind, port, token_file, allowed_hosts)
+    _serve_with_token("streamable-http", "/mcp", inventory, read_only, bind, port, token_file, allowed_hosts, watch)
 
 
 def serve_sse(
@@ -113,9 +114,10 @@ def serve_sse(
     port: int = 8765,
     token_file: str | None = None,
     allowed_hosts: list[str] | None = None,
+    watch: bool = False,
 ) -> None:
     """Serve the older SSE transport (``/sse`` + ``/messages/``) behind a bearer token."""
-    _serve_with_token("sse", "/sse", inventory, read_only, bind, port, token_file, allowed_hosts)
+    _serve_with_token("sse", "/sse", inventory, read_only, bind, port, token_file, allowed_hosts, watch)
 
 
 def _serve_with_token(
@@ -127,7 +129,8 @@ def _serve_with_token(
     port: int,
     token_file: str | None,
     allowed_hosts: list[str] | None,
+    watch: bool = False,
 ) -> None:
     token = load_token(token_file)
-    server = build_server(inventory=inventory, read_only=read_only, **_auth(bind, port, path, token))
+    server = build_server(inventory=inventory, read_only=read_only, watch=watch, **_auth(bind, port, path, token))
     server.run(transport, host=bind, port=port, transport_security=security_settings(bind, allowed_hosts or []))

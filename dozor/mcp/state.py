@@ -15,6 +15,8 @@ from dozor.inventory.models import Inventory
 from dozor.outcome import HostStatus
 
 if TYPE_CHECKING:
+    from dozor.live.fleet import LiveFleet
+    from dozor.live.host import LiveOptions
     from dozor.report.timeline_models import Timeline
     from dozor.reports import DiagnosisReport
 
@@ -47,6 +49,8 @@ class ServerState:
     """The last diagnosis or health report any session of this server made (``dozor://report/latest``)."""
     latest_timeline: Timeline | None = None
     """The last timeline any session of this server asked for (``dozor://timeline/latest``)."""
+    live: LiveFleet | None = None
+    """``serve --watch``: every host's state kept current by its engine event stream (status answers read it)."""
 
     def record(self, operation: str, hosts: Iterable[Any]) -> None:
         """Remember each host's outcome (items with ``host``, ``status``, ``reason``) for ``fleet_hosts``."""
@@ -70,9 +74,10 @@ class FleetHolder:
     connection: counting entries keeps one pool for all of them.
     """
 
-    def __init__(self, inventory: Inventory, read_only: bool) -> None:
+    def __init__(self, inventory: Inventory, read_only: bool, watch: LiveOptions | None = None) -> None:
         self._inventory = inventory
         self._read_only = read_only
+        self._watch = watch
         self._state: ServerState | None = None
         self._users = 0
         self._lock = asyncio.Lock()
@@ -86,6 +91,13 @@ class FleetHolder:
         async with self._lock:
             if self._state is None:
                 self._state = ServerState(fleet=Fleet(self._inventory), read_only=self._read_only)
+                if self._watch is not None:
+                    from dozor.live.fleet import LiveFleet
+
+                    fleet = self._state.fleet
+                    self._state.live = LiveFleet(fleet.select(None), fleet.pool.get, options=self._watch,
+                                                 concurrency=self._inventory.defaults.concurrency)
+                    await self._state.live.start()
             self._users += 1
             return self._state
 
@@ -95,4 +107,6 @@ class FleetHolder:
             self._users -= 1
             if self._users == 0 and self._state is not None:
                 state, self._state = self._state, None
+                if state.live is not None:
+                    await state.live.stop()
                 await state.fleet.close()

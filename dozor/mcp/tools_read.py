@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Annotated
 
 from mcp.server.mcpserver import Context
 from mcp.types import CallToolResult
 from pydantic import Field
 
+from dozor.live.freshness import Freshness, freshness_lines, polled
 from dozor.mcp.calls import answer, fleet_call, select, server_state
-from dozor.mcp.models import HostEntry, HostsOutput, LastSeen, LogsOutput, StatusOutput
+from dozor.mcp.models import HostEntry, HostOut, HostsOutput, LastSeen, LogsOutput, StatusData, StatusOutput
 from dozor.mcp.outputs import fleet_out, logs_data, status_output
 from dozor.mcp.registry import HostArg, Kind, tool
 from dozor.mcp.state import Reachability, ServerState
@@ -95,9 +97,32 @@ async def server_status(
     service: Annotated[str | None, Field(description="Only this compose service.")] = None,
     detail: Annotated[bool, Field(description="Per-container detail (best with one host).")] = False,
 ) -> Annotated[CallToolResult, StatusOutput]:
-    """Status of the selected hosts."""
-    result = await fleet_call(ctx, lambda f, p: f.status(host, service=service, progress=p))
-    return answer(status_text(result), lambda text: status_output(result, len(text), detail))
+    """Status of the selected hosts: from the live state with ``serve --watch``, else asked now."""
+    state = server_state(ctx)
+    if state.live is not None:
+        chosen = select(state, host)
+        await state.live.wait_ready([h.name for h in chosen], state.fleet.inventory.defaults.timeouts.fleet)
+        result, fresh = state.live.status(chosen, service=service, selector=host)
+        state.record("status", result.hosts)
+    else:
+        result = await fleet_call(ctx, lambda f, p: f.status(host, service=service, progress=p))
+        fresh = polled(result)
+    now = datetime.now(UTC)
+    text = "\n".join([status_text(result), *freshness_lines(fresh, now)])
+    return answer(text, lambda t: with_freshness(status_output(result, len(t), detail), fresh))
+
+
+def with_freshness(out: StatusOutput, fresh: dict[str, Freshness]) -> StatusOutput:
+    """Each host's freshness in its entry: ``data.fresh`` for a host that answered, the reason's start otherwise."""
+    hosts: list[HostOut[StatusData]] = []
+    for h in out.hosts:
+        f = fresh.get(h.host)
+        if f is not None and h.data is not None:
+            h = h.model_copy(update={"data": h.data.model_copy(update={"fresh": f.text()})})
+        elif f is not None and not h.reason.startswith(f.text()):
+            h = h.model_copy(update={"reason": f"{f.text()}: {h.reason}"})
+        hosts.append(h)
+    return out.model_copy(update={"hosts": hosts})
 
 
 def _cap_lines(result: FleetResult[ServiceLogs], budget: int) -> FleetResult[ServiceLogs]:
