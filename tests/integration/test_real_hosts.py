@@ -4,7 +4,8 @@ group, with no sudo, and compose is the real Docker Compose v2 CLI plugin (``doc
 
 Every read (status, logs, diagnose, security) and every operation (restart, deploy) runs over real SSH as that
 user, through the real v2 binary. The planted project ``notes``: web (healthy, depends_on api), api (healthy),
-migrate (a one-shot that failed with exit 1).
+migrate (a one-shot that failed with exit 1). One test takes the user out of the docker group for a moment (the
+usual mistake on such hosts) and checks that dozor says so.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ import tomli_w
 from dozor.collectors.status import ContainerState, HealthState
 from dozor.fleet import Fleet
 from dozor.ops.audit import read_audit
+from dozor.outcome import HostStatus
 from dozor.security.findings import Check, Severity
 
 pytestmark = pytest.mark.integration
@@ -234,3 +236,27 @@ def _replant_web(fleet: Any) -> Iterator[None]:
     subprocess.run([str(plugin), "-p", PROJECT, "-f", h.compose_file(PROJECT), "up", "-d", "web"],
                    cwd=h.projects[PROJECT], env={**env, **h.env}, capture_output=True, timeout=120, check=True,
                    stdin=subprocess.DEVNULL)
+
+
+async def test_a_user_outside_the_docker_group_is_told_why(fleet: Any, inventory: Path) -> None:
+    """The usual mistake on such hosts: the SSH user is not in the docker group. Said as such, not as a dead host."""
+    user = fleet.host(HOST).user
+    subprocess.run(["gpasswd", "-d", user, "docker"], check=True, capture_output=True)
+    try:
+        async with Fleet.load(inventory) as f:
+            status = (await f.status(HOST)).hosts[0]
+            audit = (await f.security(HOST)).hosts[0]
+    finally:
+        subprocess.run(["gpasswd", "-a", user, "docker"], check=True, capture_output=True)
+    assert status.status is HostStatus.DOCKER_UNAVAILABLE, (status.status, status.reason)
+    assert "permission denied" in status.reason and fleet.host(HOST).engine_socket in status.reason, status.reason
+    # The rest of the review still runs, and says that no container could be inspected.
+    assert audit.answered
+    skipped = {x.subject for x in audit.findings if x.code is Check.NOT_CHECKED}
+    assert "containers (docker inspect)" in skipped, skipped
+    assert (await _status_ok(inventory)), "app1 must work again once the user is back in the group"
+
+
+async def _status_ok(inventory: Path) -> bool:
+    async with Fleet.load(inventory) as f:
+        return (await f.status(HOST)).hosts[0].ok
