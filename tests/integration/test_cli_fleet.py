@@ -34,16 +34,16 @@ def test_fleet_wide_status_reports_dead_hosts_as_data(fleet: Any) -> None:
     assert r.returncode == 3, r.stderr  # some hosts did not answer
     result = json.loads(r.stdout)
     hosts = by_host(r.stdout)
-    assert list(hosts) == ["web1", "web2", "db1", "dead", "blackhole"]
+    assert list(hosts) == ["web1", "web2", "db1", "app1", "dead", "blackhole"]
     assert hosts["dead"]["status"] == "unreachable"
     assert hosts["blackhole"]["status"] == "timeout"
-    for name in ("web1", "web2", "db1"):
+    for name in ("web1", "web2", "db1", "app1"):
         assert hosts[name]["status"] == "ok"
     # The fan-out returned within the connect timeout (3 s in the test inventory) plus a small margin:
     # the black hole costs one connect timeout and delays nobody else.
     assert result["duration"] < 3 + 2, result["duration"]
     assert hosts["blackhole"]["duration"] < 3 + 1.5
-    assert all(hosts[n]["duration"] < 3 for n in ("web1", "web2", "db1", "dead"))
+    assert all(hosts[n]["duration"] < 3 for n in ("web1", "web2", "db1", "app1", "dead"))
 
     def svc(host: str, service: str) -> dict[str, Any]:
         return next(s for s in hosts[host]["data"]["services"] if s["service"] == service)

@@ -11,7 +11,7 @@ from dozor.report.models import FleetReport, ReportExit
 
 pytestmark = pytest.mark.integration
 
-HEALTHY = [("web1", "web"), ("web2", "web"), ("db1", "db-ok")]
+HEALTHY = [("web1", "web"), ("web2", "web"), ("db1", "db-ok"), ("app1", "web"), ("app1", "api")]
 
 
 @pytest.fixture
@@ -54,7 +54,10 @@ async def test_every_planted_fault_is_named(report):
     backup = one(report, "db1", "backup", AlertCode.CONTAINER_STOPPED)
     assert backup.severity is Severity.WARNING and "exit 0" in backup.evidence
 
-    assert report.coverage == "3 of 5 hosts answered"
+    migrate = one(report, "app1", "migrate", AlertCode.CONTAINER_EXITED)  # app1: compose v2, non-root user
+    assert "exit 1" in migrate.evidence and "DuplicateColumn" in (migrate.excerpt or "")
+
+    assert report.coverage == "4 of 6 hosts answered"
     assert report.needs_attention and report.exit_code == ReportExit.CRITICAL
 
 
@@ -64,18 +67,20 @@ async def test_healthy_services_raise_no_alert(report):
         summary = next(s for s in report.host(host).services if s.service == service)
         assert summary.state == "running" and summary.health == "healthy"
     # no host-level resource alert on a test machine with room to spare is expected either
-    assert all(a.service for a in report.alerts if a.host in ("web1", "web2", "db1"))
+    assert all(a.service for a in report.alerts if a.host in ("web1", "web2", "db1", "app1"))
 
 
 async def test_ai_text_names_every_fault_and_stays_small(report):
     text = report.to_ai_prompt()
     for needle in ("web1 shop/worker", "crash-looping", "web2 shop/api", "unhealthy", "web2 shop/cache", "missing",
-                   "db1 data/db", "OOM-killed", "password authentication failed", "dead", "blackhole"):
+                   "db1 data/db", "OOM-killed", "password authentication failed", "app1 notes", "migrate",
+                   "dead", "blackhole"):
         assert needle in text, needle
     for host, service in HEALTHY:
         assert f"{host} shop/{service} —" not in text and f"{host} data/{service} —" not in text
     print(f"\n[AI text for the test fleet: {len(text)} chars ≈ {estimate_tokens(text)} tokens]\n{text}")
-    assert estimate_tokens(text) < 2000
+    # 11 incidents (4 hosts answering, 2 not) at about 200 tokens each at most.
+    assert estimate_tokens(text) < 2300
 
 
 async def test_health_is_status_only(fleet):

@@ -13,12 +13,13 @@ from tests.fleet import FleetInfo, docker_cli, scenario_problems
 
 pytestmark = pytest.mark.integration
 
-# Compose v1 container names, per host.
+# Container names, per host: compose v1's, and v2's on app1.
 EXPECTED = {
     "web1": {"shop_web_1", "shop_worker_1", "edge_proxy_1"},
     "web2": {"shop_web_1", "shop_api_1", "jobs_worker_1", "jobs_gateway_1", "jobs_billing_1", "jobs_feed_1",
              "edge_proxy_1"},
     "db1": {"data_db_1", "data_backup_1", "data_db-ok_1", "store_ledger_1", "store_orders_1", "store_front_1"},
+    "app1": {"notes-web-1", "notes-api-1", "notes-migrate-1"},
 }
 
 
@@ -87,7 +88,7 @@ def test_inventory_loads_in_dozor(fleet: FleetInfo) -> None:
     from dozor.inventory.models import Inventory
 
     inv = Inventory.model_validate(tomllib.loads(Path(fleet.inventory).read_text()))
-    assert set(inv.hosts) == {"web1", "web2", "db1", "dead", "blackhole"}
+    assert set(inv.hosts) == {"web1", "web2", "db1", "app1", "dead", "blackhole"}
     web1 = inv.resolve("web1")
     assert (web1.address, web1.port, web1.user) == (fleet.host("web1").address, fleet.host("web1").port, "root")
     assert web1.tags == ["web", "eu"]
@@ -95,6 +96,8 @@ def test_inventory_loads_in_dozor(fleet: FleetInfo) -> None:
     assert [s for p in inv.hosts["web2"].projects for s in p.services] == [
         "web", "api", "cache", "worker", "gateway", "billing", "feed", "proxy"]
     assert inv.resolve("blackhole").port == fleet.blackhole_port
+    app1 = inv.resolve("app1")
+    assert app1.user == fleet.host("app1").user != "root" and "prod" not in app1.groups
 
 
 def test_dead_address_refuses(fleet: FleetInfo) -> None:

@@ -60,7 +60,7 @@ async def test_stdio_read_tools_selectors_errors_and_connection_reuse(fleet: Any
         assert {"fleet_hosts", "server_status", "server_logs"} <= names
 
         before = await c.call_tool("fleet_hosts", {})
-        assert _connects(before) == dict.fromkeys(["web1", "web2", "db1", "dead", "blackhole"], 0)
+        assert _connects(before) == dict.fromkeys(["web1", "web2", "db1", "app1", "dead", "blackhole"], 0)
 
         t0 = time.monotonic()
         first = await c.call_tool("server_status", {"host": "web1"})
@@ -87,10 +87,10 @@ async def test_stdio_read_tools_selectors_errors_and_connection_reuse(fleet: Any
 
         whole = await c.call_tool("server_status", {}, progress_callback=on_progress)
         hosts = _hosts(whole)
-        assert list(hosts) == ["web1", "web2", "db1", "dead", "blackhole"]
+        assert list(hosts) == ["web1", "web2", "db1", "app1", "dead", "blackhole"]
         assert hosts["dead"]["status"] == "unreachable" and hosts["blackhole"]["status"] == "timeout"
-        assert "3 of 5 hosts answered" in whole.content[0].text
-        assert progress and progress[-1] == (5, 5)
+        assert "4 of 6 hosts answered" in whole.content[0].text
+        assert progress and progress[-1] == (6, 6)
 
         unknown = await c.call_tool("server_status", {"host": "wbe1"})
         assert unknown.is_error
@@ -155,7 +155,7 @@ async def test_mutating_tools_need_one_explicit_writable_host(fleet: Any, tmp_pa
         for host, expect in [
             (None, "needs an explicit host"),
             ("@web", "matches 2 (web1, web2)"),
-            ("*", "matches 5"),
+            ("*", "matches 6"),
             ("db1", "read-only"),
             ("wbe1", "did you mean web1"),
         ]:
@@ -170,7 +170,7 @@ async def test_mutating_tools_need_one_explicit_writable_host(fleet: Any, tmp_pa
             assert "host" in tools[name].input_schema["required"]
             r = await c.call_tool(name, _mutating_args(name))
             assert r.is_error and "host" in r.content[0].text, r.content[0].text
-            for host, expect in [("@web", "exactly one host"), ("*", "matches 5"), ("db1", "read-only")]:
+            for host, expect in [("@web", "exactly one host"), ("*", "matches 6"), ("db1", "read-only")]:
                 r = await c.call_tool(name, {"host": host, **_mutating_args(name)})
                 assert r.is_error and expect in r.content[0].text, (name, host, r.content[0].text)
 
@@ -403,7 +403,7 @@ async def test_whole_fleet_status_structured_content_is_bounded_like_its_text(fl
     print(f"\nwhole-fleet server_status: text {len(text)} chars, structured {len(structured)} chars")
     assert len(structured) <= 4 * len(text)
     summary = r.structured_content["summary"]
-    assert summary["hosts"] == 5 and summary["answered"] == 3 and summary["containers"] > 0
+    assert summary["hosts"] == 6 and summary["answered"] == 4 and summary["containers"] > 0
     assert "detail=true" in r.structured_content["omitted"]
     rows = _hosts(detailed)["web1"]["data"]["services"]
     assert rows and all(row.get("containers") for row in rows if not row.get("missing"))
@@ -440,7 +440,7 @@ async def test_resources_report_inventory_and_host_status(fleet: Any) -> None:
         inv = (await c.read_resource("dozor://inventory")).contents[0]
         data = json.loads(inv.text)
         assert inv.mime_type == "application/json"
-        assert [h["name"] for h in data["hosts"]] == ["web1", "web2", "db1", "dead", "blackhole"]
+        assert [h["name"] for h in data["hosts"]] == ["web1", "web2", "db1", "app1", "dead", "blackhole"]
         assert data["hosts"][0]["last_seen"]["status"] == "ok"
 
         status = (await c.read_resource("dozor://hosts/web2/status")).contents[0]

@@ -203,7 +203,7 @@ async def test_an_hour_of_timeline_text_is_small(fleet: Any) -> None:
     print(f"\n[1h timeline: {len(t.entries)} entries of {t.total}, {len(text)} chars ≈ {len(text) // 4} tokens, "
           f"{time.monotonic() - t0:.2f}s]")
     assert len(text) // 4 <= 3500
-    assert {h.host for h in t.hosts if h.answered} == {"web1", "web2", "db1"}
+    assert {h.host for h in t.hosts if h.answered} == {"web1", "web2", "db1", "app1"}
 
 
 async def test_mcp_fleet_timeline_answers_with_unreachable_hosts_and_refuses_a_bad_window(fleet: Any) -> None:
