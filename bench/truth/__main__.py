@@ -102,11 +102,11 @@ def append_results(block: str, path: Path = BENCH / "RESULTS.md") -> None:
     path.write_text(text.rstrip("\n") + "\n\n" + block)
 
 
-def _print(sc: Score, tokens: int | None) -> None:
+def _print(sc: Score, tokens: int | None, *, chains: bool = True) -> None:
     print("\n".join(text_table(sc)))
     print()
-    print("\n".join(summary_lines(sc, tokens)))
-    for c in sc.chains:
+    print("\n".join(line for line in summary_lines(sc, tokens) if chains or "root-cause" not in line))
+    for c in sc.chains if chains else []:
         print(f"chain {c.scenario}: {'ok' if c.correct else 'WRONG'} ({'; '.join(c.said)})")
 
 
@@ -115,7 +115,8 @@ def cmd_run(args: argparse.Namespace) -> int:
     tf.up(args.dir)
     dep = deploy.deployment(args.dir)
     try:
-        print("catalogue up ...", file=sys.stderr)
+        print("catalogue up (from scratch) ...", file=sys.stderr)
+        deploy.down(dep, CATALOGUE)
         for note in deploy.up(dep, CATALOGUE):
             print(f"  {note}", file=sys.stderr)
         never = deploy.settle(dep, CATALOGUE, minimum=args.settle, log=lambda m: print(m, file=sys.stderr))
@@ -131,7 +132,9 @@ def cmd_run(args: argparse.Namespace) -> int:
         print(f"diagnosis took {took:.1f}s")
         if not args.no_write:
             date = datetime.now(UTC).replace(microsecond=0).isoformat()
-            note = (f"{len(CATALOGUE.scenarios)} scenarios on the test fleet's {_hosts()}; "
+            faults = sum(sc.kind != "healthy" for sc in CATALOGUE.scenarios)
+            note = (f"{faults} fault scenarios ({len(result.faults)} faulty services, {len(result.chains)} chains) "
+                    f"and {len(result.healthy)} healthy services on the test fleet's {_hosts()}; "
                     f"`dozor --json diagnose` took {took:.1f} s. {args.note}").strip()
             append_results(markdown(result, date=date, tokens=tokens, note=note))
     finally:
@@ -167,7 +170,8 @@ def main(argv: list[str] | None = None) -> int:
                       f"{','.join(s.name for s in sc.services):22} {sc.title}")
             return 0
         if args.command == "score":
-            _print(score(CATALOGUE, offline.replay_all(CATALOGUE)), None)
+            _print(score(CATALOGUE, offline.replay_all(CATALOGUE)), None, chains=False)
+            print("(replayed per service: chains need a whole host and are scored by `run` only)")
             return 0
         dep = deploy.deployment(args.dir)
         if args.command == "up":
