@@ -75,6 +75,7 @@ def service_links(
     by_kind: dict[str, list[Service]] = {}
     for svc, kind in kinds.items():
         by_kind.setdefault(kind, []).append(svc)
+    guesses: list[tuple[Service, Service, str]] = []
     for a in alerts:
         if not a.service:
             continue
@@ -85,7 +86,13 @@ def service_links(
                     add(src, dst, "named", f"its error lines name {peer}")
         kind = pattern_kind(a.subject) if a.code is AlertCode.LOG_PATTERN else None
         if kind in BACKEND_KINDS and kinds.get(src) != kind and len(by_kind.get(kind, [])) == 1:
-            add(src, by_kind[kind][0], "kind", f"{a.subject}: a {kind} client error")
+            guesses.append((src, by_kind[kind][0], f"{a.subject}: a {kind} client error"))
+    # A client's upstream guessed from the kind of its errors only where nothing the host showed (compose
+    # config, environment, a peer named in its own lines) already says which service it talks to.
+    explicit = {src for src, _ in links}
+    for src, dst, evidence in guesses:
+        if src not in explicit:
+            add(src, dst, "kind", evidence)
     return list(links.values())
 
 

@@ -157,6 +157,20 @@ def test_a_client_error_of_a_backend_kind_links_to_that_backend() -> None:
     assert service_links("web1", alerts, [*containers, _container("sessions")], kinds2) == []
 
 
+def test_a_peer_named_in_the_clients_own_lines_beats_a_guess_from_the_kind_of_its_errors() -> None:
+    """redis-py's wording names the server it failed to reach (redis/connection.py _error_message); the only
+    Redis the host shows to be one is another service: the named peer is the upstream, the guess is dropped."""
+    containers = [_container("ibis"), _container("sable", state=ContainerState.RESTARTING, restarts=9, exit_code=1),
+                  _container("gravel")]
+    alerts = _log("ibis", ["redis.exceptions.ConnectionError: Error 111 connecting to sable:6379. Connection "
+                           "refused."] * 5)
+    alerts += _log("gravel", ["1:M 27 Nov 2026 11:50:00.000 # Can't save in background: fork: Cannot allocate "
+                              "memory"] * 2, "redis")
+    kinds = {("store", "gravel"): "redis"}
+    links = service_links("web1", alerts, containers, kinds)
+    assert [(lk.service, lk.upstream, lk.rule) for lk in links] == [("ibis", "sable", "named")]
+
+
 def test_names_are_matched_to_services_on_the_host_only() -> None:
     containers = [_container("gateway"), _container("api")]
     alerts = _log("gateway", [NGINX.format(n=1) + "connect() failed (111: Connection refused) while connecting "
