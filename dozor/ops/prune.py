@@ -7,6 +7,11 @@ filtered by label, so it is left alone when a label is given). Docker cannot fil
 so ``volumes`` with ``until`` is refused. Engines from API 1.42 (Docker 23) prune only anonymous
 volumes, which is what the preview lists; older engines (Debian 12's docker.io 20.10 is API 1.41) prune
 every unused volume, named ones too, so ``volumes`` is refused there (preview and prune alike).
+
+Every docker command here is a ``Collector`` (argv builder plus pure parser, found by discovery and run on
+recorded output in ``tests/fixtures/ops/<name>/``): the preview's listings (``PRUNE_DISK_USAGE``,
+``PRUNE_CONTAINERS``, ``PRUNE_IMAGES``, ``PRUNE_CONTAINER_IDS``, ``PRUNE_IMAGES_IN_USE``, ``PRUNE_VOLUMES``),
+``ENGINE_API_VERSION``, and ``PRUNE``, one prune command and what it removed.
 """
 
 from __future__ import annotations
@@ -36,6 +41,10 @@ _UNITS = {"B": 1, "kB": 1000, "KB": 1000, "MB": 1000**2, "GB": 1000**3, "TB": 10
 _UNIT_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 ANONYMOUS_VOLUME = "com.docker.volume.anonymous"
 MIN_VOLUME_PRUNE_API = (1, 42)  # from here `volume prune` keeps named volumes
+# One JSON object per row. Not `--format json`: the 20.10 CLI (Debian 12's docker.io) prints the word "json"
+# for each row, which listed nothing to prune (seen on the test fleet; the 20.10 CLI with `{{json .}}`:
+# tests/fixtures/ops/prune_*/*_docker20_cli.json).
+JSON_ROWS = "{{json .}}"
 
 
 class PruneOptions(BaseModel):
@@ -142,10 +151,6 @@ def _docker_stdout(result: CommandResult) -> str:
     return result.stdout
 
 
-async def _docker(ctx: HostContext, *args: str) -> str:
-    return _docker_stdout(await ctx.run(["docker", *args]))
-
-
 def _row_id(row: dict, what: str) -> str:
     value = row.get("ID")
     if not isinstance(value, str) or not value:
@@ -222,7 +227,7 @@ def _old_enough(created: datetime | None, cutoff: datetime | None) -> bool:
 
 def disk_usage_argv() -> list[str]:
     """``docker system df``, one JSON object per row."""
-    return ["docker", "system", "df", "--format", "json"]
+    return ["docker", "system", "df", "--format", JSON_ROWS]
 
 
 def parse_disk_usage(result: CommandResult) -> list[dict[str, str]]:
@@ -248,7 +253,7 @@ class ListedContainer(BaseModel):
 def stopped_containers_argv(label: str | None = None) -> list[str]:
     """``docker container ls`` of exited, created and dead containers (with their sizes), optionally by label."""
     return ["docker", "container", "ls", "-a", "-s", "--no-trunc", "--filter", "status=exited",
-            "--filter", "status=created", "--filter", "status=dead", *_label_filter(label), "--format", "json"]
+            "--filter", "status=created", "--filter", "status=dead", *_label_filter(label), "--format", JSON_ROWS]
 
 
 def parse_stopped_containers(result: CommandResult) -> list[ListedContainer]:
@@ -278,7 +283,7 @@ class ListedImage(BaseModel):
 def images_argv(all_images: bool = False, label: str | None = None) -> list[str]:
     """``docker image ls`` of dangling images (or of every image with ``all_images``), optionally by label."""
     dangling = [] if all_images else ["--filter", "dangling=true"]
-    return ["docker", "image", "ls", "-a", "--no-trunc", *dangling, *_label_filter(label), "--format", "json"]
+    return ["docker", "image", "ls", "-a", "--no-trunc", *dangling, *_label_filter(label), "--format", JSON_ROWS]
 
 
 def parse_images(result: CommandResult) -> list[ListedImage]:
@@ -297,12 +302,61 @@ PRUNE_IMAGES = Collector(
 )
 
 
+def container_ids_argv() -> list[str]:
+    """``docker container ls`` of every container's full ID."""
+    return ["docker", "container", "ls", "-a", "--no-trunc", "--format", "{{.ID}}"]
+
+
+def parse_words(result: CommandResult) -> list[str]:
+    """The command's output split on white space (IDs, one a line)."""
+    return _docker_stdout(result).split()
+
+
+PRUNE_CONTAINER_IDS = Collector(
+    name="prune_container_ids", argv=container_ids_argv, parse=parse_words,
+    description="Every container's ID: with all unused images, the images of the kept containers stay.",
+)
+
+
+def images_in_use_argv(container_ids: list[str]) -> list[str]:
+    """``docker container inspect`` printing each container's image ID."""
+    return ["docker", "container", "inspect", "--format", "{{.Image}}", *container_ids]
+
+
+PRUNE_IMAGES_IN_USE = Collector(
+    name="prune_images_in_use", argv=images_in_use_argv, parse=parse_words,
+    description="The image IDs of the given containers (kept out of a prune of all unused images).",
+)
+
+
+def volumes_argv(label: str | None = None) -> list[str]:
+    """``docker volume ls`` of the unused anonymous volumes, optionally by label."""
+    return ["docker", "volume", "ls", "--filter", "dangling=true", "--filter", f"label={ANONYMOUS_VOLUME}",
+            *_label_filter(label), "--format", JSON_ROWS]
+
+
+def parse_volumes(result: CommandResult) -> list[str]:
+    """The listed volumes' names; a row without one is a ``CollectorError``."""
+    names = []
+    for v in _json_lines(_docker_stdout(result)):
+        name = v.get("Name")
+        if not isinstance(name, str) or not name:
+            raise CollectorError(f"docker volume ls printed a row without a name: {json.dumps(v)[:200]}")
+        names.append(name)
+    return names
+
+
+PRUNE_VOLUMES = Collector(
+    name="prune_volumes", argv=volumes_argv, parse=parse_volumes,
+    description="Unused anonymous volumes a volume prune would remove (engines from API 1.42 label them).",
+)
+
+
 async def preview_prune(ctx: HostContext, opts: PruneOptions) -> PrunePreview:
     """List what ``opts`` would remove on this host, and docker's own disk usage summary."""
     until, label = check_prune_options(opts)
     if opts.volumes:
         await _check_volume_prune(ctx)
-    lf = _label_filter(label)
     now = datetime.now(UTC)
     cutoff = _cutoff(now, until)
     preview = PrunePreview(disk_usage=await ctx.collect(PRUNE_DISK_USAGE))
@@ -326,10 +380,8 @@ async def preview_prune(ctx: HostContext, opts: PruneOptions) -> PrunePreview:
             if until:
                 preview.notes.append("build cache size is the engine's total reclaimable, before the until filter")
     if opts.volumes:
-        out = await _docker(ctx, "volume", "ls", "--filter", "dangling=true", "--filter",
-                            f"label={ANONYMOUS_VOLUME}", *lf, "--format", "json")
-        for v in _json_lines(out):
-            preview.items.append(PruneItem(kind="volume", id=v.get("Name", ""), name=v.get("Name", "")))
+        for name in await ctx.collect(PRUNE_VOLUMES, label=label):
+            preview.items.append(PruneItem(kind="volume", id=name, name=name))
         preview.notes.append("only anonymous volumes are pruned (named volumes are kept)")
     preview.reclaimable_bytes = sum(i.size or 0 for i in preview.items)
     return preview
@@ -341,10 +393,9 @@ async def _image_candidates(ctx: HostContext, opts: PruneOptions, label: str | N
     used: set[str] = set()
     if opts.images_all:
         # Images still used by a container that this prune keeps stay.
-        refs = await _docker(ctx, "container", "ls", "-a", "--no-trunc", "--format", "{{.ID}}")
-        keep = [i for i in refs.split() if i not in stopped]
+        keep = [i for i in await ctx.collect(PRUNE_CONTAINER_IDS) if i not in stopped]
         if keep:
-            used = set((await _docker(ctx, "container", "inspect", "--format", "{{.Image}}", *keep)).split())
+            used = set(await ctx.collect(PRUNE_IMAGES_IN_USE, container_ids=keep))
     seen: set[str] = set()
     items = []
     for im in images:

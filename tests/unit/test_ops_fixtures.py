@@ -16,12 +16,15 @@ from typing import Any
 
 import pytest
 
+from dozor.collectors.registry import discover
 from dozor.ops import prune
 from dozor.ops.deploy import DEPLOY_STATUS, DeployState
 from dozor.transport.base import CommandResult
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "ops"
 LABEL = "dozor.rec=prune"
+OPS = discover("dozor.ops")
+CLI20 = "_docker20_cli"  # the same listing with Debian 12's docker.io 20.10 CLI
 
 
 def load(case: str) -> dict[str, Any]:
@@ -36,23 +39,28 @@ def result(fx: dict[str, Any]) -> CommandResult:
 
 def parsed(case: str) -> Any:
     """The fixture parsed by its collector (found by the folder's name)."""
-    collector = {"deploy_status": DEPLOY_STATUS, "engine_api_version": prune.ENGINE_API_VERSION,
-                 "prune_disk_usage": prune.PRUNE_DISK_USAGE, "prune_containers": prune.PRUNE_CONTAINERS,
-                 "prune_images": prune.PRUNE_IMAGES, "prune": prune.PRUNE}[case.split("/")[0]]
-    return collector.parse(result(load(case)))
+    return OPS[case.split("/")[0]].parse(result(load(case)))
 
 
 # ------------------------------------------------------------------------------------------------ argv
 
 
 # case -> the argv the code builds for it (the recordings filter by the recording's label)
-PRUNE_ARGV = {
-    "engine_api_version/docker20_engine": prune.engine_api_version_argv(),
+LISTINGS = {
     "prune_disk_usage/planted": prune.disk_usage_argv(),
     "prune_containers/two_stopped": prune.stopped_containers_argv(label=LABEL),
-    "prune_containers/nothing": prune.stopped_containers_argv(label=LABEL),
     "prune_images/dangling": prune.images_argv(label=LABEL),
     "prune_images/all": prune.images_argv(all_images=True, label=LABEL),
+    "prune_volumes/anonymous": prune.volumes_argv(label=LABEL),
+    "prune_container_ids/all": prune.container_ids_argv(),
+}
+PRUNE_ARGV = {
+    **LISTINGS,
+    **{case + CLI20: argv for case, argv in LISTINGS.items()},
+    "prune_images_in_use/kept_container": None,  # the container's ID is in the argv: checked below
+    "prune_images_in_use/kept_container" + CLI20: None,
+    "prune_containers/nothing": prune.stopped_containers_argv(label=LABEL),
+    "engine_api_version/docker20_engine": prune.engine_api_version_argv(),
     "prune/containers": prune.prune_argv("container", label=LABEL),
     "prune/containers_nothing": prune.prune_argv("container", label=LABEL),
     "prune/daemon_down": prune.prune_argv("container", label=LABEL),
@@ -60,6 +68,7 @@ PRUNE_ARGV = {
     "prune/images_nothing": prune.prune_argv("image", label=LABEL),
     "prune/images_all": prune.prune_argv("image", images_all=True, label=LABEL),
     "prune/build_cache": prune.prune_argv("build-cache"),
+    "prune/volumes": prune.prune_argv("volume", label=LABEL),
 }
 
 
@@ -70,16 +79,15 @@ def test_every_prune_case_is_listed() -> None:
 
 @pytest.mark.parametrize("case", sorted(PRUNE_ARGV))
 def test_prune_fixtures_record_the_argv_the_code_sends(case: str) -> None:
-    assert load(case)["argv"] == PRUNE_ARGV[case]
+    argv = load(case)["argv"]
+    assert argv == (PRUNE_ARGV[case] or prune.images_in_use_argv(argv[5:]))
 
 
 @pytest.mark.parametrize("path", sorted((FIXTURES / "deploy_status").glob("*.json")), ids=lambda p: p.stem)
 def test_deploy_status_fixtures_record_the_argv_the_code_sends(path: Path) -> None:
     argv = json.loads(path.read_text())["argv"]
     deploy_id, project, n = argv[5:]
-    want = DEPLOY_STATUS.argv(deploy_id=deploy_id, project=project, log_bytes=int(n), marker=argv[4])
-    # Recorded before c6e2655 moved the alive check ahead of reading the state: same sections, older script.
-    assert argv[:2] + argv[3:] == want[:2] + want[3:]
+    assert argv == DEPLOY_STATUS.argv(deploy_id=deploy_id, project=project, log_bytes=int(n), marker=argv[4])
 
 
 # ------------------------------------------------------------------------------------------------ deploy status
@@ -103,7 +111,7 @@ def test_the_deploys_are_the_ones_the_recorder_started(path: Path) -> None:
         ("failed_git_pull", "failed", "git-pull", 128, "fatal: not a git repository"),
         ("failed_cd", "failed", "cd", 125, "can't cd to"),
         ("running", "running", "up", None, "== "),
-        ("lost", "lost", "up", None, "Creating reclost_app_1"),  # runner killed -9: "running" on disk, not alive
+        ("lost", "lost", "up", None, "Creating reclost_dep_1"),  # runner killed -9: "running" on disk, not alive
     ],
 )
 def test_one_deploy(case: str, status: str, step: str, exit_code: int | None, log_has: str) -> None:
@@ -174,6 +182,28 @@ def test_image_listings(case: str) -> None:
     assert all(r.size == 1_980_000 for r in rows)  # "1.98MB"
     assert all(r.created is not None for r in rows)
     assert sorted(r.name for r in rows) == ([""] if case == "dangling" else ["", "dozor-test/recprune:1"])
+
+
+@pytest.mark.parametrize("case", sorted(LISTINGS))
+def test_the_20_10_cli_lists_the_same(case: str) -> None:
+    """``{{json .}}`` rows: the 20.10 CLI (which prints the word "json" for ``--format json``) lists the same."""
+    got = parsed(case)
+    assert got and parsed(case + CLI20) == got
+
+
+def test_container_ids_and_images_in_use() -> None:
+    for tag in ("", CLI20):
+        assert sorted(parsed(f"prune_container_ids/all{tag}")) == load("prune_container_ids/all")["known"]["containers"]
+        fx = load(f"prune_images_in_use/kept_container{tag}")
+        assert parsed(f"prune_images_in_use/kept_container{tag}") == fx["known"]["images"]
+        assert len(fx["argv"]) == 6  # one container asked, one image answered
+
+
+def test_only_the_anonymous_volume_is_listed_and_a_volume_prune_names_what_it_removed() -> None:
+    assert parsed("prune_volumes/anonymous") == load("prune_volumes/anonymous")["known"]["planted"]
+    done = parsed("prune/volumes")
+    assert sorted(i.id for i in done.removed) == load("prune/volumes")["known"]["planted"]
+    assert all(i.kind == "volume" and i.name == i.id for i in done.removed)
 
 
 def test_disk_usage_has_the_build_cache_row() -> None:
