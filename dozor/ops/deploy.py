@@ -5,7 +5,8 @@ project's directory from the inventory. It is started by a constant script (see
 :mod:`dozor.ops.deploy_scripts`) that takes a per-project lock, writes the state file and
 spawns the runner with ``setsid nohup`` so it survives the controller exiting or the
 connection dropping. Its state (running / succeeded / failed with exit code, start and end
-time, log) is read back by :func:`read_deploys` from any process.
+time, log) is read back by :func:`read_deploys` from any process, through the ``DEPLOY_STATUS`` collector
+(the status script plus :func:`parse_deploy_status`, tested on recorded output like every collector).
 """
 
 from __future__ import annotations
@@ -18,12 +19,13 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from dozor.collectors.base import check_docker, first_line
+from dozor.collectors.base import Collector, CollectorError, check_docker, first_line
 from dozor.collectors.compose import COMPOSE_DETECT
 from dozor.ops import deploy_scripts
 from dozor.ops.action import ActionFailed
 from dozor.ops.guard import GuardRefused, check_names, declared_project
 from dozor.runner.fanout import HostContext
+from dozor.transport.base import CommandResult
 
 DEPLOY_ID_RE = re.compile(r"[0-9]{8}T[0-9]{6}Z-[0-9a-f]{6}")
 DEFAULT_LOG_BYTES = 8192
@@ -213,17 +215,39 @@ def parse_deploys(stdout: str, marker: str) -> list[DeployState]:
     return states
 
 
+def deploy_status_argv(
+    deploy_id: str | None = None, project: str | None = None, log_bytes: int = DEFAULT_LOG_BYTES,
+    marker: str | None = None,
+) -> list[str]:
+    """The status script for one deploy (by id) or the latest of each project (or of ``project``).
+
+    Sections start with ``marker`` (argv[4]), fresh and random unless given, so a log line cannot fake one.
+    """
+    n = max(0, min(int(log_bytes), MAX_LOG_BYTES))
+    marker = marker or "@@dozor-" + secrets.token_hex(8)
+    return ["sh", "-c", deploy_scripts.STATUS, "dozor-deploy-status", marker, deploy_id or "", project or "", str(n)]
+
+
+def parse_deploy_status(result: CommandResult) -> list[DeployState]:
+    """The deploys the status script printed, its section marker read from the command (argv[4])."""
+    if len(result.argv) < 5 or not result.argv[4].startswith("@@"):
+        raise CollectorError(f"not a deploy status command (no section marker in argv[4]): {result.argv[:5]!r}")
+    if not result.ok:
+        raise ActionFailed(f"cannot read deploy state (exit {result.exit_status}): {first_line(result.stderr)}")
+    return parse_deploys(result.stdout, result.argv[4])
+
+
+DEPLOY_STATUS = Collector(
+    name="deploy_status", argv=deploy_status_argv, parse=parse_deploy_status,
+    description="The state kept on the host of one deploy or of each project's latest: status, step, exit, log.",
+)
+
+
 async def read_deploys(
     ctx: HostContext, deploy_id: str | None = None, project: str | None = None, *, log_bytes: int = DEFAULT_LOG_BYTES
 ) -> list[DeployState]:
     """The state of one deploy (by id) or the latest deploy of each project (or of ``project``)."""
-    marker = "@@dozor-" + secrets.token_hex(8)
-    n = max(0, min(int(log_bytes), MAX_LOG_BYTES))
-    argv = ["sh", "-c", deploy_scripts.STATUS, "dozor-deploy-status", marker, deploy_id or "", project or "", str(n)]
-    result = await ctx.run(argv)
-    if not result.ok:
-        raise ActionFailed(f"cannot read deploy state (exit {result.exit_status}): {first_line(result.stderr)}")
-    return parse_deploys(result.stdout, marker)
+    return await ctx.collect(DEPLOY_STATUS, deploy_id=deploy_id, project=project, log_bytes=log_bytes)
 
 
 def validate_deploy_args(project: object, services: object) -> list[str]:

@@ -7,6 +7,11 @@ filtered by label, so it is left alone when a label is given). Docker cannot fil
 so ``volumes`` with ``until`` is refused. Engines from API 1.42 (Docker 23) prune only anonymous
 volumes, which is what the preview lists; older engines (Debian 12's docker.io 20.10 is API 1.41) prune
 every unused volume, named ones too, so ``volumes`` is refused there (preview and prune alike).
+
+Every docker command here is a ``Collector`` (argv builder plus pure parser, found by discovery and run on
+recorded output in ``tests/fixtures/ops/<name>/``): the preview's listings (``PRUNE_DISK_USAGE``,
+``PRUNE_CONTAINERS``, ``PRUNE_IMAGES``, ``PRUNE_CONTAINER_IDS``, ``PRUNE_IMAGES_IN_USE``, ``PRUNE_VOLUMES``),
+``ENGINE_API_VERSION``, and ``PRUNE``, one prune command and what it removed.
 """
 
 from __future__ import annotations
@@ -18,11 +23,12 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
-from dozor.collectors.base import check_docker, first_line
+from dozor.collectors.base import Collector, CollectorError, check_docker, first_line
 from dozor.collectors.status import parse_docker_time
 from dozor.ops.action import ActionFailed
 from dozor.ops.guard import GuardRefused
 from dozor.runner.fanout import HostContext
+from dozor.transport.base import CommandResult
 
 PruneKind = Literal["container", "image", "build-cache", "volume"]
 
@@ -35,6 +41,10 @@ _UNITS = {"B": 1, "kB": 1000, "KB": 1000, "MB": 1000**2, "GB": 1000**3, "TB": 10
 _UNIT_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 ANONYMOUS_VOLUME = "com.docker.volume.anonymous"
 MIN_VOLUME_PRUNE_API = (1, 42)  # from here `volume prune` keeps named volumes
+# One JSON object per row. Not `--format json`: the 20.10 CLI (Debian 12's docker.io) prints the word "json"
+# for each row, which listed nothing to prune (seen on the test fleet; the 20.10 CLI with `{{json .}}`:
+# tests/fixtures/ops/prune_*/*_docker20_cli.json).
+JSON_ROWS = "{{json .}}"
 
 
 class PruneOptions(BaseModel):
@@ -127,13 +137,25 @@ def _json_lines(text: str) -> list[dict]:
     return out
 
 
-async def _docker(ctx: HostContext, *args: str) -> str:
-    r = await ctx.run(["docker", *args])
-    check_docker(r)
-    if not r.ok:
-        raise ActionFailed(f"docker {args[0]} {args[1] if len(args) > 1 else ''} failed "
-                           f"(exit {r.exit_status}): {first_line(r.stderr)}")
-    return r.stdout
+def _label_filter(label: str | None) -> list[str]:
+    return ["--filter", f"label={label}"] if label else []
+
+
+def _docker_stdout(result: CommandResult) -> str:
+    """The output of a docker command that must succeed: ``DockerUnavailable`` or ``ActionFailed`` otherwise."""
+    check_docker(result)
+    if not result.ok:
+        args = result.argv[1:3]
+        raise ActionFailed(f"docker {args[0] if args else ''} {args[1] if len(args) > 1 else ''} failed "
+                           f"(exit {result.exit_status}): {first_line(result.stderr)}")
+    return result.stdout
+
+
+def _row_id(row: dict, what: str) -> str:
+    value = row.get("ID")
+    if not isinstance(value, str) or not value:
+        raise CollectorError(f"docker {what} printed a row without an ID: {json.dumps(row)[:200]}")
+    return value
 
 
 def parse_api_version(text: str) -> tuple[int, int] | None:
@@ -142,14 +164,37 @@ def parse_api_version(text: str) -> tuple[int, int] | None:
     return (int(m.group(1)), int(m.group(2))) if m else None
 
 
+class EngineApiVersion(BaseModel):
+    """The engine's API version, as ``docker version`` printed it."""
+
+    text: str = Field(description="What docker printed, stripped.")
+    version: tuple[int, int] | None = Field(description="(major, minor); None when unreadable.")
+
+
+def engine_api_version_argv() -> list[str]:
+    """``docker version`` printing only the server's API version."""
+    return ["docker", "version", "--format", "{{.Server.APIVersion}}"]
+
+
+def parse_engine_api_version(result: CommandResult) -> EngineApiVersion:
+    """Read the API version (an unreadable answer is ``version=None``, not an error: the caller refuses)."""
+    out = _docker_stdout(result)
+    return EngineApiVersion(text=out.strip(), version=parse_api_version(out))
+
+
+ENGINE_API_VERSION = Collector(
+    name="engine_api_version", argv=engine_api_version_argv, parse=parse_engine_api_version,
+    description="The engine's API version (a volume prune needs 1.42: older engines prune named volumes too).",
+)
+
+
 async def _check_volume_prune(ctx: HostContext) -> None:
     """Refuse a volume prune on engines whose ``volume prune`` also removes named volumes."""
-    out = await _docker(ctx, "version", "--format", "{{.Server.APIVersion}}")
-    api = parse_api_version(out)
-    if api is None or api < MIN_VOLUME_PRUNE_API:
+    api = await ctx.collect(ENGINE_API_VERSION)
+    if api.version is None or api.version < MIN_VOLUME_PRUNE_API:
         raise GuardRefused(
             "volumes",
-            f"the engine on {ctx.host.name} (API {out.strip()[:20] or 'unknown'}) prunes named volumes too; "
+            f"the engine on {ctx.host.name} (API {api.text[:20] or 'unknown'}) prunes named volumes too; "
             "dozor prunes only anonymous volumes, which needs Docker 23 (API 1.42) or newer",
         )
 
@@ -177,27 +222,153 @@ def _old_enough(created: datetime | None, cutoff: datetime | None) -> bool:
     return cutoff is None or (created is not None and created < cutoff)
 
 
+# ------------------------------------------------------------------ what docker lists (the preview's commands)
+
+
+def disk_usage_argv() -> list[str]:
+    """``docker system df``, one JSON object per row."""
+    return ["docker", "system", "df", "--format", JSON_ROWS]
+
+
+def parse_disk_usage(result: CommandResult) -> list[dict[str, str]]:
+    """``docker system df``'s rows as docker printed them (Type, TotalCount, Active, Size, Reclaimable)."""
+    return _json_lines(_docker_stdout(result))
+
+
+PRUNE_DISK_USAGE = Collector(
+    name="prune_disk_usage", argv=disk_usage_argv, parse=parse_disk_usage,
+    description="docker system df rows as printed, shown with a prune preview (and its build cache size).",
+)
+
+
+class ListedContainer(BaseModel):
+    """A stopped container, as ``docker container ls`` lists it."""
+
+    id: str = Field(description="The full container ID.")
+    name: str = ""
+    size: int = Field(default=0, description="Bytes of the container's own layer (0 when unreadable).")
+    created: datetime | None = None
+
+
+def stopped_containers_argv(label: str | None = None) -> list[str]:
+    """``docker container ls`` of exited, created and dead containers (with their sizes), optionally by label."""
+    return ["docker", "container", "ls", "-a", "-s", "--no-trunc", "--filter", "status=exited",
+            "--filter", "status=created", "--filter", "status=dead", *_label_filter(label), "--format", JSON_ROWS]
+
+
+def parse_stopped_containers(result: CommandResult) -> list[ListedContainer]:
+    """The listed containers; a row without an ID is a ``CollectorError``."""
+    return [
+        ListedContainer(id=_row_id(c, "container ls"), name=c.get("Names", ""), size=parse_size(c.get("Size", "")),
+                        created=_created(c.get("CreatedAt")))
+        for c in _json_lines(_docker_stdout(result))
+    ]
+
+
+PRUNE_CONTAINERS = Collector(
+    name="prune_containers", argv=stopped_containers_argv, parse=parse_stopped_containers,
+    description="Stopped containers a container prune would remove (before the until filter).",
+)
+
+
+class ListedImage(BaseModel):
+    """An image, as ``docker image ls`` lists it."""
+
+    id: str = Field(description="The full image ID (sha256:...).")
+    name: str = Field(default="", description="repository:tag; empty for an untagged image.")
+    size: int = Field(default=0, description="Bytes (0 when unreadable).")
+    created: datetime | None = None
+
+
+def images_argv(all_images: bool = False, label: str | None = None) -> list[str]:
+    """``docker image ls`` of dangling images (or of every image with ``all_images``), optionally by label."""
+    dangling = [] if all_images else ["--filter", "dangling=true"]
+    return ["docker", "image", "ls", "-a", "--no-trunc", *dangling, *_label_filter(label), "--format", JSON_ROWS]
+
+
+def parse_images(result: CommandResult) -> list[ListedImage]:
+    """The listed images; a row without an ID is a ``CollectorError``."""
+    images = []
+    for im in _json_lines(_docker_stdout(result)):
+        repo, tag = im.get("Repository", ""), im.get("Tag", "")
+        images.append(ListedImage(id=_row_id(im, "image ls"), name="" if repo == "<none>" else f"{repo}:{tag}",
+                                  size=parse_size(im.get("Size", "")), created=_created(im.get("CreatedAt"))))
+    return images
+
+
+PRUNE_IMAGES = Collector(
+    name="prune_images", argv=images_argv, parse=parse_images,
+    description="Images an image prune would consider: dangling ones, or all of them (before in-use and until).",
+)
+
+
+def container_ids_argv() -> list[str]:
+    """``docker container ls`` of every container's full ID."""
+    return ["docker", "container", "ls", "-a", "--no-trunc", "--format", "{{.ID}}"]
+
+
+def parse_words(result: CommandResult) -> list[str]:
+    """The command's output split on white space (IDs, one a line)."""
+    return _docker_stdout(result).split()
+
+
+PRUNE_CONTAINER_IDS = Collector(
+    name="prune_container_ids", argv=container_ids_argv, parse=parse_words,
+    description="Every container's ID: with all unused images, the images of the kept containers stay.",
+)
+
+
+def images_in_use_argv(container_ids: list[str]) -> list[str]:
+    """``docker container inspect`` printing each container's image ID."""
+    return ["docker", "container", "inspect", "--format", "{{.Image}}", *container_ids]
+
+
+PRUNE_IMAGES_IN_USE = Collector(
+    name="prune_images_in_use", argv=images_in_use_argv, parse=parse_words,
+    description="The image IDs of the given containers (kept out of a prune of all unused images).",
+)
+
+
+def volumes_argv(label: str | None = None) -> list[str]:
+    """``docker volume ls`` of the unused anonymous volumes, optionally by label."""
+    return ["docker", "volume", "ls", "--filter", "dangling=true", "--filter", f"label={ANONYMOUS_VOLUME}",
+            *_label_filter(label), "--format", JSON_ROWS]
+
+
+def parse_volumes(result: CommandResult) -> list[str]:
+    """The listed volumes' names; a row without one is a ``CollectorError``."""
+    names = []
+    for v in _json_lines(_docker_stdout(result)):
+        name = v.get("Name")
+        if not isinstance(name, str) or not name:
+            raise CollectorError(f"docker volume ls printed a row without a name: {json.dumps(v)[:200]}")
+        names.append(name)
+    return names
+
+
+PRUNE_VOLUMES = Collector(
+    name="prune_volumes", argv=volumes_argv, parse=parse_volumes,
+    description="Unused anonymous volumes a volume prune would remove (engines from API 1.42 label them).",
+)
+
+
 async def preview_prune(ctx: HostContext, opts: PruneOptions) -> PrunePreview:
     """List what ``opts`` would remove on this host, and docker's own disk usage summary."""
     until, label = check_prune_options(opts)
     if opts.volumes:
         await _check_volume_prune(ctx)
-    lf = ["--filter", f"label={label}"] if label else []
     now = datetime.now(UTC)
     cutoff = _cutoff(now, until)
-    preview = PrunePreview(disk_usage=_json_lines(await _docker(ctx, "system", "df", "--format", "json")))
+    preview = PrunePreview(disk_usage=await ctx.collect(PRUNE_DISK_USAGE))
     stopped: set[str] = set()
     if opts.containers:
-        out = await _docker(ctx, "container", "ls", "-a", "-s", "--no-trunc", "--filter", "status=exited",
-                            "--filter", "status=created", "--filter", "status=dead", *lf, "--format", "json")
-        for c in _json_lines(out):
-            created = _created(c.get("CreatedAt"))
-            if _old_enough(created, cutoff):
-                stopped.add(c["ID"])
-                preview.items.append(PruneItem(kind="container", id=c["ID"][:12], name=c.get("Names", ""),
-                                               size=parse_size(c.get("Size", "")), created=created))
+        for c in await ctx.collect(PRUNE_CONTAINERS, label=label):
+            if _old_enough(c.created, cutoff):
+                stopped.add(c.id)
+                preview.items.append(PruneItem(kind="container", id=c.id[:12], name=c.name, size=c.size,
+                                               created=c.created))
     if opts.images or opts.images_all:
-        preview.items += await _image_candidates(ctx, opts, lf, cutoff, stopped)
+        preview.items += await _image_candidates(ctx, opts, label, cutoff, stopped)
     if opts.build_cache:
         if label:
             preview.notes.append("build cache is not pruned when a label filter is given")
@@ -209,43 +380,34 @@ async def preview_prune(ctx: HostContext, opts: PruneOptions) -> PrunePreview:
             if until:
                 preview.notes.append("build cache size is the engine's total reclaimable, before the until filter")
     if opts.volumes:
-        out = await _docker(ctx, "volume", "ls", "--filter", "dangling=true", "--filter",
-                            f"label={ANONYMOUS_VOLUME}", *lf, "--format", "json")
-        for v in _json_lines(out):
-            preview.items.append(PruneItem(kind="volume", id=v.get("Name", ""), name=v.get("Name", "")))
+        for name in await ctx.collect(PRUNE_VOLUMES, label=label):
+            preview.items.append(PruneItem(kind="volume", id=name, name=name))
         preview.notes.append("only anonymous volumes are pruned (named volumes are kept)")
     preview.reclaimable_bytes = sum(i.size or 0 for i in preview.items)
     return preview
 
 
-async def _image_candidates(ctx: HostContext, opts: PruneOptions, lf: list[str], cutoff: datetime | None,
+async def _image_candidates(ctx: HostContext, opts: PruneOptions, label: str | None, cutoff: datetime | None,
                             stopped: set[str]) -> list[PruneItem]:
-    if not opts.images_all:
-        out = await _docker(ctx, "image", "ls", "-a", "--no-trunc", "--filter", "dangling=true", *lf,
-                            "--format", "json")
-        images = _json_lines(out)
-        used: set[str] = set()
-    else:
-        images = _json_lines(await _docker(ctx, "image", "ls", "-a", "--no-trunc", *lf, "--format", "json"))
+    images = await ctx.collect(PRUNE_IMAGES, all_images=opts.images_all, label=label)
+    used: set[str] = set()
+    if opts.images_all:
         # Images still used by a container that this prune keeps stay.
-        refs = await _docker(ctx, "container", "ls", "-a", "--no-trunc", "--format", "{{.ID}}")
-        keep = [i for i in refs.split() if i not in stopped]
-        used = set()
+        keep = [i for i in await ctx.collect(PRUNE_CONTAINER_IDS) if i not in stopped]
         if keep:
-            used = set((await _docker(ctx, "container", "inspect", "--format", "{{.Image}}", *keep)).split())
+            used = set(await ctx.collect(PRUNE_IMAGES_IN_USE, container_ids=keep))
     seen: set[str] = set()
     items = []
     for im in images:
-        image_id = im.get("ID", "")
-        created = _created(im.get("CreatedAt"))
-        if image_id in used or image_id in seen or not _old_enough(created, cutoff):
+        if im.id in used or im.id in seen or not _old_enough(im.created, cutoff):
             continue
-        seen.add(image_id)
-        repo, tag = im.get("Repository", ""), im.get("Tag", "")
-        name = "" if repo == "<none>" else f"{repo}:{tag}"
-        items.append(PruneItem(kind="image", id=image_id.removeprefix("sha256:")[:12], name=name,
-                               size=parse_size(im.get("Size", "")), created=created))
+        seen.add(im.id)
+        items.append(PruneItem(kind="image", id=im.id.removeprefix("sha256:")[:12], name=im.name, size=im.size,
+                               created=im.created))
     return items
+
+
+# ------------------------------------------------------------------ the prune commands and what they removed
 
 
 def _reclaimed(text: str) -> int:
@@ -266,34 +428,78 @@ def _section(text: str, header: str) -> list[str]:
     return lines
 
 
+_PRUNE_COMMANDS: dict[str, PruneKind] = {"container": "container", "image": "image", "builder": "build-cache",
+                                         "volume": "volume"}
+OUTPUT_KEPT = 4000
+
+
+class PruneOutput(BaseModel):
+    """What one prune command removed and freed, as it printed it."""
+
+    kind: PruneKind
+    removed: list[PruneItem] = Field(default_factory=list, description="Empty for the build cache (not listed).")
+    space_freed_bytes: int = Field(default=0, description="docker's 'Total reclaimed space'.")
+    output: str = Field(default="", description=f"The command's output (its last {OUTPUT_KEPT} characters).")
+
+
+def prune_argv(kind: PruneKind, *, images_all: bool = False, until: str | None = None,
+               label: str | None = None) -> list[str]:
+    """The prune command of one kind. The build cache takes no label filter, volumes no until (checked before)."""
+    age = ["--filter", f"until={until}"] if until else []
+    if kind == "container":
+        return ["docker", "container", "prune", "-f", *age, *_label_filter(label)]
+    if kind == "image":
+        return ["docker", "image", "prune", "-f", *(["-a"] if images_all else []), *age, *_label_filter(label)]
+    if kind == "build-cache":
+        return ["docker", "builder", "prune", "-f", *age]
+    return ["docker", "volume", "prune", "-f", *_label_filter(label)]
+
+
+def parse_prune(result: CommandResult) -> PruneOutput:
+    """What a ``docker <kind> prune`` printed: the removed containers, images or volumes and the space freed."""
+    kind = _PRUNE_COMMANDS.get(result.argv[1] if len(result.argv) > 2 and result.argv[2] == "prune" else "")
+    if kind is None:
+        raise CollectorError(f"not a docker prune command: {' '.join(result.argv[:3])!r}")
+    out = _docker_stdout(result)
+    done = PruneOutput(kind=kind, space_freed_bytes=_reclaimed(out), output=out[-OUTPUT_KEPT:])
+    if kind == "container":
+        done.removed = [PruneItem(kind="container", id=i[:12]) for i in _section(out, "Deleted Containers:")]
+    elif kind == "image":
+        for line in _section(out, "Deleted Images:"):
+            what, _, ref = line.partition(": ")
+            if what == "deleted":
+                done.removed.append(PruneItem(kind="image", id=ref.removeprefix("sha256:")[:12]))
+            elif what == "untagged":
+                done.removed.append(PruneItem(kind="image", id="", name=ref))
+    elif kind == "volume":
+        done.removed = [PruneItem(kind="volume", id=v, name=v) for v in _section(out, "Deleted Volumes:")]
+    return done
+
+
+PRUNE = Collector(
+    name="prune", argv=prune_argv, parse=parse_prune,
+    description="One docker prune command (containers, images, build cache or volumes): what it removed.",
+)
+
+
 async def act_prune(ctx: HostContext, opts: PruneOptions) -> PruneResult:
     """Run the prune commands; returns what was removed and the space freed."""
     until, label = check_prune_options(opts)
     if opts.volumes:
         await _check_volume_prune(ctx)
-    filters = (["--filter", f"until={until}"] if until else []) + (["--filter", f"label={label}"] if label else [])
     result = PruneResult()
-
-    async def run(kind: str, *args: str) -> str:
-        out = await _docker(ctx, *args)
-        result.output[kind] = out[-4000:]
-        result.space_freed_bytes += _reclaimed(out)
-        return out
-
+    kinds: list[PruneKind] = []
     if opts.containers:
-        out = await run("container", "container", "prune", "-f", *filters)
-        result.removed += [PruneItem(kind="container", id=i[:12]) for i in _section(out, "Deleted Containers:")]
+        kinds.append("container")
     if opts.images or opts.images_all:
-        out = await run("image", "image", "prune", "-f", *(["-a"] if opts.images_all else []), *filters)
-        for line in _section(out, "Deleted Images:"):
-            what, _, ref = line.partition(": ")
-            if what == "deleted":
-                result.removed.append(PruneItem(kind="image", id=ref.removeprefix("sha256:")[:12]))
-            elif what == "untagged":
-                result.removed.append(PruneItem(kind="image", id="", name=ref))
+        kinds.append("image")
     if opts.build_cache and not label:
-        await run("build-cache", "builder", "prune", "-f", *(["--filter", f"until={until}"] if until else []))
+        kinds.append("build-cache")
     if opts.volumes:
-        out = await run("volume", "volume", "prune", "-f", *(["--filter", f"label={label}"] if label else []))
-        result.removed += [PruneItem(kind="volume", id=v, name=v) for v in _section(out, "Deleted Volumes:")]
+        kinds.append("volume")
+    for kind in kinds:
+        done = await ctx.collect(PRUNE, kind=kind, images_all=opts.images_all, until=until, label=label)
+        result.output[kind] = done.output
+        result.space_freed_bytes += done.space_freed_bytes
+        result.removed += done.removed
     return result
