@@ -5,7 +5,8 @@ script, data as positional parameters (never spliced into the script)::
 
     $1 tail  $2 window ("" = none, else a docker --since duration)  $3 error regex ("" = every line)
     $4 max bytes per container  $5 max bytes for the whole host
-    then per container: id, mode (w: only lines newer than the window; a: the whole tail)
+    then per container: id, mode (w: only lines newer than the window; a: the whole tail, and its last 3
+    lines unfiltered as ``@@@dozor-last`` lines: what a stopped container printed before it exited)
 
 Per container, ``docker logs --timestamps`` goes through an awk stage that counts the lines and catches
 docker's exit status, ``grep -a -E -i`` (when a regex is given), and a second awk stage that keeps the
@@ -34,12 +35,14 @@ while [ $# -ge 2 ]; do
   if [ "$budget" -le 0 ]; then printf '@@@dozor-stat %s skipped\n' "$id"; continue; fi
   cap=$max; if [ "$budget" -lt "$cap" ]; then cap=$budget; fi
   since=; if [ "$mode" = w ] && [ -n "$window" ]; then since="--since=$window"; fi
+  keep=0; if [ "$mode" = a ]; then keep=3; fi
   out=$({ docker logs --timestamps --tail "$tail" $since "$id" 2>&1; echo "@@@dozor-rc $?"; } |
-    awk '{ if (NR > 1) { print prev; n++; e = prev } prev = $0 }
+    awk -v keep="$keep" '{ if (NR > 1) { print prev; n++; e = prev; if (keep) r[n % keep] = prev } prev = $0 }
       END { rc = "?"
         if (match(prev, /@@@dozor-rc [0-9]+$/)) { rc = substr(prev, RSTART + 12); prev = substr(prev, 1, RSTART - 1) }
-        if (prev != "") { print prev; n++; e = prev }
+        if (prev != "") { print prev; n++; e = prev; if (keep) r[n % keep] = prev }
         if (rc != "0" && e != "") print "@@@dozor-err " e
+        for (i = n - keep + 1; keep && i <= n; i++) if (i > 0) print "@@@dozor-last " r[i % keep]
         print "@@@dozor-total " n + 0 " " rc }' |
     f1 |
     awk -v cap="$cap" 'BEGIN { first = 0; n = 0; m = 0 }
@@ -72,6 +75,8 @@ class ContainerTail(BaseModel):
     truncated: bool = Field(default=False, description="A byte cap (container or host) cut older lines off.")
     skipped: bool = Field(default=False, description="Not read: the host's byte budget was spent.")
     error: str | None = None
+    last: list[LogLine] = Field(default_factory=list, description="A stopped container's last lines before any "
+                                "filter (what it printed before it exited, error word or not).")
 
 
 def tails_argv(
@@ -113,11 +118,13 @@ def parse_tails(result: CommandResult) -> dict[str, ContainerTail]:
     cur: ContainerTail | None = None
     body: list[str] = []
     errs: list[str] = []
+    last: list[str] = []
 
     def close() -> None:
         if cur is None:
             return
         cur.lines = [parse_log_line(x) for x in body]
+        cur.last = [parse_log_line(x) for x in last]
         cur.bytes_read = sum(len(x.encode("utf-8", "surrogateescape")) + 1 for x in body)
         out[cur.container_id] = cur
 
@@ -126,11 +133,13 @@ def parse_tails(result: CommandResult) -> dict[str, ContainerTail]:
             key, _, value = line[9:].partition(" ")
             if key == "tail":
                 close()
-                cur, body, errs = ContainerTail(container_id=value.strip()), [], []
+                cur, body, errs, last = ContainerTail(container_id=value.strip()), [], [], []
             elif cur is None:
                 continue
             elif key == "err":
                 errs.append(value)
+            elif key == "last":
+                last.append(value)
             elif key == "total":
                 n, _, rc = value.partition(" ")
                 cur.total_lines = _int(n)
@@ -151,7 +160,7 @@ def parse_tails(result: CommandResult) -> dict[str, ContainerTail]:
                              + first_line(result.stderr or result.stdout))
     for tail in out.values():
         if tail.error is not None:
-            tail.lines = []  # docker's own error text, not the container's log
+            tail.lines, tail.last = [], []  # docker's own error text, not the container's log
     return out
 
 

@@ -108,7 +108,7 @@ MAX_EVIDENCE_FINDINGS = 3
 
 def with_log_evidence(alerts: list[Alert], logs: Sequence[ServiceLogSummary]) -> list[Alert]:
     """Append what the logs said to each service's main status alert ("db OOM-killed … logs: 2× auth failed")."""
-    by_service = {(lg.project, lg.service): lg for lg in logs if lg.findings}
+    by_service = {(lg.project, lg.service): lg for lg in logs if lg.findings or lg.last_output}
     done: set[tuple[str | None, str | None]] = set()
     out: list[Alert] = []
     for a in alerts:
@@ -117,6 +117,12 @@ def with_log_evidence(alerts: list[Alert], logs: Sequence[ServiceLogSummary]) ->
             out.append(a)
             continue
         done.add((a.project, a.service))
+        if not lg.findings:  # nothing a pattern knows: what it printed last is still the best clue
+            out.append(a.model_copy(update={
+                "evidence": f"{a.evidence}; last output: {lg.last_output[-1][:160]}",
+                "excerpt": a.excerpt or "\n".join(lg.last_output),
+            }))
+            continue
         known = [f for f in lg.findings if f.pattern != "unclassified"] or lg.findings
         top = sorted(known, key=lambda f: (f.severity.rank, -f.count))[:MAX_EVIDENCE_FINDINGS]
         said = ", ".join(f"{f.count}× {f.pattern} (last {ts(f.last_seen)})" for f in top)

@@ -56,6 +56,8 @@ from dozor.runner.tails import (
 )
 
 LOG_MAX_BYTES = DEFAULT_MAX_BYTES
+LAST_OUTPUT_LINES = 3
+LAST_OUTPUT_CHARS = 300
 RECENT = timedelta(hours=24)
 _ERR = re.compile(ERROR_REGEX, re.IGNORECASE)
 
@@ -106,7 +108,11 @@ def service_summary(
     except Exception as exc:  # a bug in the analysis must not cost the host its status alerts
         findings, scanners, error = [], 0, f"log analysis failed: {type(exc).__name__}: {exc}"
     totals = [t.total_lines for t in read if t.total_lines is not None]
+    stopped = [t for t in read if t.last]
+    last = [line.text.strip()[:LAST_OUTPUT_CHARS] for line in stopped[-1].last if line.text.strip()] if stopped \
+        else []
     return ServiceLogSummary(
+        last_output=last[-LAST_OUTPUT_LINES:],
         error=error, project=s.project, service=s.service or "", kind=kind, kind_source=kind_source,
         scanned_lines=sum(totals) if totals else None,
         error_lines=sum(1 for line in lines if counts_as_error(line.text)),

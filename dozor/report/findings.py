@@ -51,6 +51,10 @@ class ServiceLogSummary(BaseModel):
     truncated: bool = Field(default=False, description="A byte cap (per container or per host) cut older lines "
                             "off the tail, or the host's budget was spent before this service was read.")
     kind_source: str | None = Field(default=None, description="Where the kind came from: image/name or log.")
+    last_output: list[str] = Field(
+        default_factory=list, description="The last lines a stopped or restarting service printed (what it said "
+        "before it exited, error word or not)."
+    )
 
 
 def finding_from(f: Finding) -> LogFinding:

@@ -35,6 +35,8 @@ DEFAULT_WINDOW = timedelta(minutes=15)
 DEFAULT_MAX_BYTES = 64 * 1024
 DEFAULT_HOST_MAX_BYTES = 1024 * 1024
 _ERR = re.compile(ERROR_REGEX, re.IGNORECASE)
+LAST_LINES = 3
+"""A stopped container's last lines kept unfiltered (as the CLI script's ``keep``)."""
 
 
 def _window_arg(window: timedelta | None) -> str | None:
@@ -84,9 +86,10 @@ def tails_from_answers(
         matched = [t for t in texts if _ERR.search(t)] if errors_only else texts
         kept, used, cut = cap_lines(matched, min(max_bytes, budget))
         budget -= used
+        last = [] if windowed(c) else [parse_log_line(t) for t in texts[-LAST_LINES:]]
         out[c.id] = ContainerTail(
             container_id=c.id, lines=[parse_log_line(t) for t in kept], total_lines=len(texts),
-            matched_lines=len(matched), bytes_read=len(body), truncated=cut or decoded.cut,
+            matched_lines=len(matched), bytes_read=len(body), truncated=cut or decoded.cut, last=last,
         )
     return out
 

@@ -110,6 +110,17 @@ async def test_benign_noise_and_healthy_services_stay_silent(diagnosed) -> None:
     assert all(s.bytes_read > 0 for s in report.host("web2").logs if s.project == "jobs")
 
 
+async def test_a_stopped_service_says_what_it_printed_last_error_word_or_not(diagnosed) -> None:
+    """db1's backup printed 'done' and exited: no error word, yet its last output is kept, on both paths;
+    running services keep none (their tail is the window's error lines)."""
+    _, report, _ = diagnosed
+    logs = {(s.project, s.service): s for s in report.host("db1").logs}
+    assert logs[("data", "backup")].last_output == ["done"]
+    assert logs[("data", "db-ok")].last_output == []
+    # The OOM-killed database's last words come with the OOM alert's evidence.
+    assert logs[("data", "db")].last_output
+
+
 async def test_caps_are_reported(fleet: Any) -> None:
     for api in (True, False):
         async with Fleet(inventory(fleet, engine_api=api)) as f:

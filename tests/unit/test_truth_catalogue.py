@@ -29,11 +29,6 @@ from bench.truth.score import chain_outcome, judge, score
 from dozor.analysis.patterns import detect_kind
 
 KNOWN_MISSES: dict[str, str] = {
-    "crash-missing-secret-go/wick": "Go's log.Fatalf line ('read secret: open /run/secrets/db_password: no such "
-    "file or directory') has no error word, so the diagnosis's errors-only filter drops it: only the crash loop "
-    "is reported, not why",
-    "crash-wrong-command/pewter": "busybox/dash 'exec: ...: not found' (exit 127) has no error word: filtered "
-    "out; the crash loop says 'last exit 127' without naming the missing command",
     "tls-expired-java/shale": "javax.net.ssl.SSLHandshakeException ... CertificateExpiredException is reported "
     "as a generic java.exception / java.caused_by, not as an expired certificate",
     "rate-limit-proxy/thatch": "nginx 'limiting requests, excess: ... by zone' has no pattern (only an "
