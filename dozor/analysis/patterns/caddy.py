@@ -14,8 +14,7 @@ CADDY: tuple[Pattern, ...] = (
         category="upstream",
         source="caddy modules/caddyhttp/reverseproxy/reverseproxy.go",
         severity="critical",
-        regex=r'http\.log\.error[^"]*","msg":"(?:dial tcp|no upstreams available'
-        r"|[^\"]*(?:connection refused|no route to host|i/o timeout))",
+        regex=r'(?<=http\.log\.error)","msg":"dial tcp|(?<=http\.log\.error)","msg":"no upstreams available',
         meaning="Caddy's reverse_proxy could not connect to the backend (down, wrong port, not on a shared "
         "network, or unresolvable) and answered 502.",
         action="Check the backend named in the Caddyfile's reverse_proxy is running and listening on that port, "
@@ -63,8 +62,7 @@ CADDY: tuple[Pattern, ...] = (
         category="config",
         source="caddy cmd/commandfuncs.go, caddyconfig/caddyfile/parse.go",
         severity="critical",
-        regex=r"^Error: (?:adapting config using caddyfile|loading initial config|loading new config|"
-        r"loading config)",
+        regex=r"^(?=Error: )\S+ (?:adapting config using caddyfile|loading initial config)",
         meaning="Caddy could not load its configuration and exited (a Caddyfile syntax error, a bad directive, "
         "or a listener it cannot open).",
         action="Run caddy validate --config /etc/caddy/Caddyfile in the image; read the file:line the error "
@@ -83,7 +81,7 @@ CADDY: tuple[Pattern, ...] = (
         category="tls",
         source="go src/net/http/server.go (http: TLS handshake error), logged by caddy's http.stdlib logger",
         severity="info",
-        regex=r'"msg":"http: TLS handshake error from [^"]*(?:no certificate available|EOF|tls: )',
+        regex=r'http: TLS handshake (?=error from [^"]*(?:no certificate available|EOF|tls: ))',
         meaning="A client's TLS handshake failed (mostly scanners calling the bare IP or old clients); real "
         "users only if it names your own domains.",
         action="Nothing for bare IPs and scanners; for your own domain, check its certificate was obtained.",

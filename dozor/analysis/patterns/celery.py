@@ -12,7 +12,7 @@ CELERY: tuple[Pattern, ...] = (
         category="connections",
         source="celery celery/worker/consumer/consumer.py (CONNECTION_RETRY, CONNECTION_ERROR)",
         severity="warning",
-        regex=r"consumer: Cannot connect to \S+|beat: Connection error: ",
+        regex=r"consumer: Cannot connect to \S+|beat: Connection (?=error: )",
         meaning="The worker (or beat) cannot reach its broker (RabbitMQ or Redis); it retries, and no task "
         "runs meanwhile.",
         action="Check the broker named in the URL is running and reachable from the worker, and the broker URL "
@@ -32,7 +32,7 @@ CELERY: tuple[Pattern, ...] = (
         category="connections",
         source="celery celery/worker/consumer/consumer.py (on_connection_error_after_connected)",
         severity="warning",
-        regex=r"consumer: Connection to broker lost\. Trying to re-establish the connection",
+        regex=r"(?<=consumer: Connection to )broker lost\. Trying to re-establish the connection",
         meaning="The worker lost its broker connection and reconnects; tasks in flight may run again "
         "(acks_late) or be lost.",
         action="Check the broker's log and restarts at that time (memory alarms, restarts, network).",
@@ -64,7 +64,7 @@ CELERY: tuple[Pattern, ...] = (
         category="crash",
         source="billiard billiard/pool.py (WorkerLostError), celery celery/concurrency/asynpool.py",
         severity="critical",
-        regex=r"Process '[\w-]+' pid:\d+ exited with 'signal 9 \(SIGKILL\)'|\bWorkerLostError\b",
+        regex=r"Process '[\w-]+' pid:\d+ exited with 'signal 9 \(SIGKILL\)'|\bWorkerLost(?=Error)",
         meaning="A pool process was killed (SIGKILL: almost always the OOM killer or a hard time limit) and its "
         "task was lost.",
         action="Check the container's memory limit and OOM events at that time; lower concurrency or "

@@ -228,7 +228,7 @@ ELASTICSEARCH: tuple[Pattern, ...] = (
         source="elastic-transport-python elastic_transport/_node/_http_urllib3.py; elasticsearch-js "
         "(@elastic/transport) src/errors.ts",
         severity="critical",
-        regex=r"\b(?:elastic_transport|elasticsearch\.exceptions)\.ConnectionError\b|\bNoLivingConnectionsError\b",
+        regex=r"\belastic_transport\.Connection(?=Error\b)|\bNoLivingConnections(?=Error)",
         meaning="An application could not reach Elasticsearch (down, starting, wrong URL, or a full heap "
         "making it unresponsive).",
         action="Check the Elasticsearch container and its log at that time, and the URL the client uses "

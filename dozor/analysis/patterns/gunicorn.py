@@ -33,7 +33,7 @@ GUNICORN: tuple[Pattern, ...] = (
         category="startup",
         source="gunicorn gunicorn/arbiter.py (spawn_worker)",
         severity="critical",
-        regex=r"\[ERROR\] Exception in worker process",
+        regex=r"(?<=\[ERROR\] Exception) in worker process",
         meaning="A worker crashed while loading the application (the traceback follows).",
         action="Read the traceback after this line; the app fails at import time.",
         examples=(G + "[ERROR] Exception in worker process",),

@@ -69,7 +69,8 @@ HAPROXY: tuple[Pattern, ...] = (
         category="config",
         source="haproxy src/haproxy.c, src/cfgparse.c",
         severity="critical",
-        regex=r"(?:Fatal errors|Error\(s\)) found in configuration|: parsing \W[^\]]+:\d+\] : ",
+        regex=r"(?<=Fatal errors) found in configuration|(?<=Error\(s\)) found in configuration"
+        r"|: parsing \W[^\]]+:\d+\] : ",
         meaning="haproxy.cfg has errors: HAProxy refuses to start (or a reload is rejected and the old "
         "configuration keeps running).",
         action="Run haproxy -c -f /usr/local/etc/haproxy/haproxy.cfg and fix the file:line it names.",

@@ -64,7 +64,7 @@ KAFKA: tuple[Pattern, ...] = (
         source="kafka core/src/main/scala/kafka/server/KafkaServer.scala, core/src/main/scala/kafka/server/"
         "BrokerServer.scala",
         severity="critical",
-        regex=r"Fatal error during \w+ startup",
+        regex=r"(?<=Fatal error) during \w+ startup\. Prepare to shutdown",
         meaning="The broker failed to start and is shutting down.",
         action="Read the exception on the next line (cluster ID mismatch, port in use, bad listener or "
         "storage configuration) and fix that.",
@@ -140,7 +140,7 @@ KAFKA: tuple[Pattern, ...] = (
         category="connections",
         source="kafka-python kafka/errors.py; librdkafka src/rdkafka_broker.c",
         severity="critical",
-        regex=r"errors\.NoBrokersAvailable\b|\d+/\d+ brokers are down",
+        regex=r"(?<=errors\.)NoBrokersAvailable\b|\d+/\d+ brokers are down",
         meaning="The client could reach no broker at all: nothing is produced or consumed.",
         action="Check the brokers are running, the bootstrap servers the client uses, and advertised.listeners.",
         examples=(
@@ -156,7 +156,7 @@ KAFKA: tuple[Pattern, ...] = (
         category="replication",
         source="kafka clients/src/main/java/org/apache/kafka/common/errors/NotLeaderOrFollowerException.java",
         severity="warning",
-        regex=r"\bNotLeaderOrFollowerException\b|Error: NOT_LEADER_OR_FOLLOWER\b|=LEADER_NOT_AVAILABLE\b",
+        regex=r"\bNotLeaderOrFollowerException\b|(?<=Error: )NOT_LEADER_OR_FOLLOWER\b|=LEADER_NOT_AVAILABLE\b",
         meaning="A client sent to a broker that no longer leads the partition (leadership moved: a broker "
         "restarted or fell out); clients refresh metadata and retry.",
         action="Transient during broker restarts; if it persists, check for a broker that is down or flapping "

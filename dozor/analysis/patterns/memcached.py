@@ -80,7 +80,7 @@ MEMCACHED: tuple[Pattern, ...] = (
         category="connections",
         source="pymemcache pymemcache/exceptions.py; libmemcached libmemcached/strerror.cc",
         severity="warning",
-        regex=r"\bMemcacheUnexpectedCloseError\b|SERVER HAS FAILED AND IS DISABLED UNTIL TIMED RETRY",
+        regex=r"\bMemcacheUnexpectedClose(?=Error)|SERVER HAS FAILED AND IS DISABLED UNTIL TIMED RETRY",
         meaning="An application lost its memcached server: every lookup misses and goes to the database.",
         action="Check the memcached container and the address the client uses (port 11211).",
         examples=(

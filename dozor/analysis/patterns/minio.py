@@ -42,7 +42,7 @@ MINIO: tuple[Pattern, ...] = (
         category="disk",
         source="minio cmd/xl-storage.go, cmd/storage-errors.go",
         severity="critical",
-        regex=r"\bDrive \S+ returned an unexpected error|\bUnable to use the drive \S+",
+        regex=r"\bDrive \S+ returned an unexpected(?= error)|\bUnable to use the drive \S+",
         meaning="A MinIO drive failed or went missing (unmounted volume, I/O error, or a path on the root "
         "drive MinIO refuses to use).",
         action="Check the mount behind that path (df, dmesg), its ownership, and that it is a dedicated "

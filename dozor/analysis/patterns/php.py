@@ -55,7 +55,7 @@ PHP: tuple[Pattern, ...] = (
         category="exception",
         source="php-src main/main.c (php_error_cb)",
         severity="critical",
-        regex=r"\bPHP Fatal error:  |\bPHP Parse error:  ",
+        regex=r"\bPHP (?:Fatal|Parse)(?= error:  )",
         meaning="A PHP script died with a fatal error (uncaught exception, undefined function, syntax error): "
         "the request failed.",
         action="Read the message and the file:line; an undefined function often means a missing PHP extension "

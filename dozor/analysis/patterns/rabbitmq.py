@@ -50,7 +50,7 @@ RABBITMQ: tuple[Pattern, ...] = (
         category="auth",
         source="rabbitmq-server deps/rabbit/src/rabbit_reader.erl, deps/rabbit/src/rabbit_access_control.erl",
         severity="critical",
-        regex=r"login refused: user '[^']*' - invalid credentials|ProbableAuthenticationError",
+        regex=r"login refused: user '[^']*' - invalid credentials|ProbableAuthentication(?=Error)",
         meaning="A client connected with a wrong user name or password and was refused.",
         action="Compare the client's AMQP URL with the broker's users (rabbitmqctl list_users); "
         "RABBITMQ_DEFAULT_USER/PASS apply only when the data volume is first created.",
@@ -202,9 +202,8 @@ RABBITMQ: tuple[Pattern, ...] = (
         source="pika pika/exceptions.py; rabbitmq-java-client src/main/java/com/rabbitmq/client/"
         "ShutdownSignalException.java",
         severity="critical",
-        regex=r"pika\.exceptions\.(?:AMQPConnectionError|StreamLostError|ConnectionClosedByBroker"
-        r"|IncompatibleProtocolError)\b|com\.rabbitmq\.client\.(?:ShutdownSignalException|AuthenticationFailureException"
-        r"|MissedHeartbeatException)\b",
+        regex=r"(?<=pika\.exceptions\.)(?:AMQPConnection|StreamLost|ConnectionClosedByBroker|IncompatibleProtocol)"
+        r"|com\.rabbitmq\.client\.(?:ShutdownSignal|AuthenticationFailure|MissedHeartbeat)Exception\b",
         meaning="An application lost (or never got) its connection to the RabbitMQ broker.",
         action="Check the broker is running and reachable under that name and port (5672), its log at the same "
         "time (alarms, auth refusals), and that the client reconnects.",

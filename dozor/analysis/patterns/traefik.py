@@ -110,7 +110,7 @@ TRAEFIK: tuple[Pattern, ...] = (
         category="upstream",
         source="traefik pkg/proxy/httputil/proxy.go (v3), pkg/server/service/proxy.go (v2)",
         severity="warning",
-        regex=r"'50[24] (?:Bad Gateway|Gateway Timeout)' caused by: |50[24] (?:Bad Gateway|Gateway Timeout) error=",
+        regex=r"'50[24] (?:Bad Gateway|Gateway Timeout)' caused by: |50[24] (?:Bad Gateway|Gateway Timeout)(?= error=)",
         meaning="Traefik could not get an answer from the backend (refused, unreachable or too slow) and "
         "answered 502/504.",
         action="Check the backend container is running and listening on the port in the service's "

@@ -25,7 +25,7 @@ UVICORN: tuple[Pattern, ...] = (
         category="startup",
         source="uvicorn uvicorn/importer.py, uvicorn/config.py (load)",
         severity="critical",
-        regex=r"Error loading ASGI app\.",
+        regex=r"(?<=Error )loading ASGI app\.",
         meaning="uvicorn could not import the application named on its command line and exited.",
         action="Check the module:attribute given to uvicorn and the working directory (WORKDIR) it runs in.",
         examples=(
@@ -54,7 +54,7 @@ UVICORN: tuple[Pattern, ...] = (
         category="startup",
         source="cpython Lib/asyncio/base_events.py (create_server), logged by uvicorn uvicorn/server.py",
         severity="critical",
-        regex=r"error while attempting to bind on address",
+        regex=r"(?<=error) while attempting to bind on address",
         meaning="uvicorn could not bind its address (the port is in use or not allowed) and exited.",
         action="Find the holder (ss -ltnp) or use another port.",
         examples=(
