@@ -9,7 +9,7 @@ import pytest
 from dozor.analysis import PATTERNS, PATTERNS_BY_ID, Pattern, detect_kind, match_line
 from dozor.analysis.keywords import keyword_regex, required_keywords
 from dozor.analysis.matcher import passes_prefilter
-from dozor.analysis.patterns import KINDS, SEVERITIES
+from dozor.analysis.patterns import APP_KINDS, KINDS, SERVICE_KINDS, SEVERITIES
 
 _EXAMPLES = [(p, line) for p in PATTERNS for line in p.examples]
 _NEAR_MISSES = [(p, line) for p in PATTERNS for line in p.near_misses]
@@ -32,6 +32,40 @@ def test_pattern_fields_are_valid() -> None:
         assert p.id.startswith(p.kind + "."), p.id
         assert p.meaning and p.action and p.category, p.id
         assert re.compile(p.regex).groupindex == {}, f"{p.id}: named groups are reserved"
+
+
+def test_every_pattern_names_its_source() -> None:
+    """The wording comes from somewhere checkable: a source file of the program ("haproxy src/backend.c")
+    or a documentation address."""
+    lacking = [p.id for p in PATTERNS if len(p.source.split()) < 2 and not p.source.startswith("https://")]
+    assert lacking == []
+
+
+def test_library_covers_many_families() -> None:
+    kinds = {p.kind for p in PATTERNS}
+    assert len(PATTERNS) >= 150
+    assert len(kinds) >= 20
+    # every declared kind has patterns, and the matcher's groups hold every kind exactly once
+    assert kinds == set(KINDS)
+    assert len(set(SERVICE_KINDS) | set(APP_KINDS)) == len(SERVICE_KINDS) + len(APP_KINDS)
+
+
+@pytest.mark.parametrize(
+    ("line", "pattern_id"),
+    [
+        # a client's view of a backend keeps the backend's kind (the incident rules link it to that service)
+        ("pika.exceptions.AMQPConnectionError", "rabbitmq.client_unreachable"),
+        ("kafka.errors.NoBrokersAvailable: NoBrokersAvailable", "kafka.no_brokers"),
+        ("pymemcache.exceptions.MemcacheServerError: b'out of memory storing object'", "memcached.out_of_memory"),
+        # a specific server line wins over the general wording it contains
+        ("failed to listen on TCP port 11211: Address already in use", "memcached.port_in_use"),
+        ("[ALERT]    (1) : Binding [/usr/local/etc/haproxy/haproxy.cfg:29] for frontend http-in: protocol tcpv4: "
+         "cannot bind socket (Address already in use) for [0.0.0.0:80]", "haproxy.bind_failed"),
+    ],
+)
+def test_kind_of_unknown_service_lines(line: str, pattern_id: str) -> None:
+    found = match_line(line)
+    assert found is not None and found.id == pattern_id
 
 
 @pytest.mark.parametrize(("pattern", "line"), _EXAMPLES, ids=_id)
@@ -135,6 +169,35 @@ def test_required_keywords_are_sound() -> None:
         ("mongo-express", "mongo-ui", None),
         ("ghcr.io/acme/api:1.2", "api", None),
         ("registry.example.com:5000/team/redis:7@sha256:abc", "x", "redis"),
+        ("rabbitmq:3-management", "queue", "rabbitmq"),
+        ("bitnami/rabbitmq:3.13", "broker", "rabbitmq"),
+        ("bitnami/kafka:3.7", "events", "kafka"),
+        ("confluentinc/cp-kafka:7.6.0", "broker", "kafka"),
+        ("apache/kafka-native:3.8.0", "bus", "kafka"),
+        ("provectuslabs/kafka-ui", "kafka-ui", None),
+        ("confluentinc/cp-kafka-connect:7.6.0", "connect", None),
+        ("docker.elastic.co/elasticsearch/elasticsearch:8.13.0", "search", "elasticsearch"),
+        ("opensearchproject/opensearch:2", "search", "elasticsearch"),
+        ("opensearchproject/opensearch-dashboards:2", "dashboards", None),
+        ("docker.elastic.co/kibana/kibana:8.13.0", "kibana", None),
+        ("traefik:v3.0", "gateway", "traefik"),
+        ("thomseddon/traefik-forward-auth:2", "auth", None),
+        ("caddy:2-alpine", "gateway", "caddy"),
+        ("lucaslorentz/caddy-docker-proxy:2.9", "edge", "caddy"),
+        ("haproxy:2.9", "lb", "haproxy"),
+        ("haproxytech/haproxy-alpine:2.9", "lb", "haproxy"),
+        ("memcached:1.6-alpine", "cache", "memcached"),
+        ("minio/minio:RELEASE.2024-05-10T01-41-38Z", "s3", "minio"),
+        ("minio/mc", "s3-init", None),
+        ("bitnami/minio-client", "mc", None),
+        ("mariadb:11", "db", "mysql"),
+        ("percona/percona-server-mongodb:7.0", "db", "mongodb"),
+        ("php:8.3-fpm-alpine", "app", "php"),
+        ("phpmyadmin:5", "pma", None),
+        ("ghcr.io/acme/shop:1.4", "celery-worker", "celery"),
+        ("tiangolo/uvicorn-gunicorn-fastapi:python3.11", "api", "gunicorn"),
+        ("ghcr.io/acme/shop:1.4", "queue", None),
+        ("ghcr.io/acme/shop:1.4", "orders-kafka-consumer", None),
     ],
 )
 def test_detect_kind(image: str, service: str, kind: str | None) -> None:
