@@ -25,6 +25,7 @@ from dozor.collectors.container_security import ContainerSecurity, container_sec
 from dozor.collectors.hostsec import DOCKERD, PROJECT_FILES, SSHD, ProjectFiles
 from dozor.collectors.listeners import LISTENERS
 from dozor.collectors.logs import LOGS
+from dozor.model.severity import Severity
 from dozor.outcome import HostResult
 from dozor.report.findings import detect_service_kind
 from dozor.runner.docker import inspect_containers
@@ -52,6 +53,18 @@ class HostAudit(BaseModel):
 
 async def _containers(ctx: HostContext) -> list[ContainerSecurity]:
     return [container_security_from_inspect(c) for c in await inspect_containers(ctx, include_all=True)]
+
+
+CONTAINERS = "containers (docker inspect)"
+
+
+def unreviewed(f: Finding) -> Finding:
+    """The 'not checked' finding of the containers, raised to a warning: not one container was reviewed."""
+    return f.model_copy(update={
+        "severity": Severity.WARNING, "title": "not checked: every container (docker inspect failed)",
+        "fix": "give the SSH user access to the Docker socket (the docker group) or connect as root, then run "
+               "the review again",
+    })
 
 
 def _short(exc: BaseException) -> str:
@@ -86,12 +99,14 @@ def audit_operation(*, logs: bool = True) -> Callable[[HostContext], Awaitable[H
             return await ctx.collect(PROJECT_FILES, paths=paths) if paths else None
 
         containers, listeners, sshd, dockerd, project = await asyncio.gather(
-            run("containers (docker inspect)", lambda: _containers(ctx)),
+            run(CONTAINERS, lambda: _containers(ctx)),
             run("listening sockets", lambda: ctx.collect(LISTENERS)),
             run("sshd settings", lambda: ctx.collect(SSHD)),
             run("Docker daemon", lambda: ctx.collect(DOCKERD)),
             run(".env files and compose secrets", files),
         )
+        if containers is None:  # no container reviewed: a gap that must not read as a clean result
+            skipped[:] = [unreviewed(f) if f.subject == CONTAINERS else f for f in skipped]
         found: list[Finding] = []
         cs: list[ContainerSecurity] = containers or []
         kinds = {c.id: detect_service_kind(c.image, c.service or c.name) for c in cs}

@@ -252,8 +252,11 @@ async def test_a_user_outside_the_docker_group_is_told_why(fleet: Any, inventory
     assert "permission denied" in status.reason and fleet.host(HOST).engine_socket in status.reason, status.reason
     # The rest of the review still runs, and says that no container could be inspected.
     assert audit.answered
-    skipped = {x.subject for x in audit.findings if x.code is Check.NOT_CHECKED}
+    skipped = {x.subject: x for x in audit.findings if x.code is Check.NOT_CHECKED}
     assert "containers (docker inspect)" in skipped, skipped
+    # Not one container reviewed: a warning (exit 1), never a clean-looking 0.
+    assert skipped["containers (docker inspect)"].severity is Severity.WARNING
+    assert "docker group" in skipped["containers (docker inspect)"].fix
     assert (await _status_ok(inventory)), "app1 must work again once the user is back in the group"
 
 

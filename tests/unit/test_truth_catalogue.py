@@ -35,8 +35,6 @@ KNOWN_MISSES: dict[str, str] = {
     "unexplained error burst), and 429 access lines never pass the errors-only filter (it keeps 5xx only)",
     "broker-memory-alarm/cairn": "RabbitMQ '[warning] memory resource limit alarm set on node' and the "
     "'Publishers will be blocked' banner hold no error word: filtered out, nothing reported",
-    "search-flood-stage/scoria": "Elasticsearch 'flood stage disk watermark [95%] exceeded' and 'Cluster health "
-    "status changed from [YELLOW] to [RED]' (WARN JSON lines) have no pattern: at most an unexplained burst",
 }
 KNOWN_FALSE_ALARMS: dict[str, str] = {}
 
