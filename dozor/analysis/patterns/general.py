@@ -28,6 +28,54 @@ GENERAL: tuple[Pattern, ...] = (
         ignore_case=True,
     ),
     Pattern(
+        id="general.tls_cert_expired",
+        kind="general",
+        category="tls",
+        source="go src/crypto/x509/verify.go (CertificateInvalidError Expired); OpenSSL X509_V_ERR_CERT_HAS_EXPIRED "
+        "('certificate has expired', Node's code CERT_HAS_EXPIRED, Python's ssl module); OpenJDK "
+        "java.security.cert.CertificateExpiredException (sun.security.x509.CertificateValidity)",
+        severity="critical",
+        regex=r"x509: certificate has expired or is not yet valid|\bcertificate has expired\b|\bCERT_HAS_EXPIRED\b"
+        r"|\bCertificateExpiredException\b|\bcertificate is not yet valid\b",
+        meaning="A TLS peer presented an expired (or not yet valid) certificate: every call to it fails.",
+        action="Find the endpoint in the message, check its certificate (openssl s_client -connect HOST:443 | "
+        "openssl x509 -noout -dates) and renew it; check this host's clock if 'not yet valid'.",
+        examples=(
+            'Get "https://payments.internal:8443/v1/charge": tls: failed to verify certificate: x509: certificate '
+            "has expired or is not yet valid: current time 2026-12-07T10:00:00Z is after 2026-11-30T23:59:59Z",
+            "Error: certificate has expired",
+            "    code: 'CERT_HAS_EXPIRED'",
+            "ssl.SSLCertVerificationError: [SSL: CERTIFICATE_VERIFY_FAILED] certificate verify failed: certificate "
+            "has expired (_ssl.c:1006)",
+            "Caused by: java.security.cert.CertificateExpiredException: NotAfter: Mon Nov 30 23:59:59 UTC 2026",
+        ),
+        near_misses=("INFO certificate renewed for api.example.com, expires 2027-03-01",
+                     "certificate expires in 20 days (2026-12-27)"),
+    ),
+    Pattern(
+        id="general.pool_exhausted",
+        kind="general",
+        category="capacity",
+        source="HikariCP HikariPool.createTimeoutException ('Connection is not available, request timed out "
+        "after'); sqlalchemy lib/sqlalchemy/pool/impl.py QueuePool ('QueuePool limit of size … overflow … "
+        "reached'); pgbouncer src/client.c ('no more connections allowed (max_client_conn)')",
+        severity="critical",
+        regex=r"Connection is not available, request timed out after \d+ ?ms"
+        r"|QueuePool limit of size \d+ overflow \d+ reached|no more connections allowed \(max_client_conn\)",
+        meaning="The application's database connection pool is exhausted: requests wait for a connection and fail.",
+        action="Look for slow queries or leaked connections (connections held across requests); check the "
+        "database's active connections; raise the pool size only if the database has room.",
+        examples=(
+            "java.sql.SQLTransientConnectionException: HikariPool-1 - Connection is not available, request timed "
+            "out after 30000ms.",
+            "sqlalchemy.exc.TimeoutError: QueuePool limit of size 5 overflow 10 reached, connection timed out, "
+            "timeout 30.00 (Background on this error at: https://sqlalche.me/e/20/3o7r)",
+            "2026-12-07 10:00:00.000 UTC [1] ERROR C-0x55d1: (nodb)/(nouser)@10.0.0.5:51234 closing because: no "
+            "more connections allowed (max_client_conn)",
+        ),
+        near_misses=("HikariPool-1 - Start completed.", "INFO pool size=10 overflow=5 (QueuePool)"),
+    ),
+    Pattern(
         id="general.timeout",
         kind="general",
         category="timeout",

@@ -82,8 +82,8 @@ NGINX: tuple[Pattern, ...] = (
         category="tls",
         source="nginx src/event/ngx_event_openssl.c, src/http/modules/ngx_http_ssl_module.c",
         severity="critical",
-        regex=r'cannot load certificate|no "ssl_certificate" is defined|SSL_CTX_use_PrivateKey(?:_file)?\(\) failed'
-        r"|certificate has expired",
+        regex=r'cannot load certificate|no "ssl_certificate" is defined|SSL_CTX_use_PrivateKey(?:_file)?\(\) failed',
+
         meaning="Nginx cannot load or use its TLS certificate/key (missing, unreadable, expired, mismatched).",
         action="Check the certificate and key paths, their permissions, expiry (openssl x509 -enddate) "
         "and renewal (certbot/acme).",
@@ -91,7 +91,8 @@ NGINX: tuple[Pattern, ...] = (
             NG + '[emerg] 1#1: cannot load certificate "/etc/nginx/certs/example.com.crt": BIO_new_file() '
             "failed (SSL: error:80000002:system library::No such file or directory)",
         ),
-        near_misses=(NG + "[notice] 1#1: nginx/1.25.3",),
+        near_misses=(NG + "[notice] 1#1: nginx/1.25.3",
+                     'Get "https://api.example.com/v1": x509: certificate has expired or is not yet valid'),
     ),
     Pattern(
         id="nginx.tls_upstream_handshake",

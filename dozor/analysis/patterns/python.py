@@ -59,15 +59,18 @@ PYTHON: tuple[Pattern, ...] = (
         category="traceback",
         source="cpython Python/pythonrun.c (print_exception)",
         severity="warning",
-        regex=r"^(?:[a-z_]\w*\.)*_?[A-Z]\w*(?:Error|Exception|Exit|Interrupt)(?::\s.*)?$"
-        r"|^(?:[a-z_]\w*\.)*(?:errors|exceptions|exc)\.[A-Z]\w*:\s.+$",
+        regex=r"^(?!(?:java|javax|jakarta|org|com|kotlin|scala|sun)\.)"  # JVM packages: java.exception's
+        r"(?:(?:[a-z_]\w*\.)*_?[A-Z]\w*(?:Error|Exception|Exit|Interrupt)(?::\s.*)?$"
+        r"|(?:[a-z_]\w*\.)*(?:errors|exceptions|exc)\.[A-Z]\w*:\s.+$)",
         meaning="A Python exception line (the last line of a traceback).",
         action="Read the message; the frames above it point at the failing code.",
         examples=(
             "KeyError: 'user_id'",
             "django.core.exceptions.ImproperlyConfigured: SECRET_KEY must not be empty",
         ),
-        near_misses=('    raise ValueError("bad input")', "INFO ValueError handling enabled"),
+        near_misses=('    raise ValueError("bad input")', "INFO ValueError handling enabled",
+                     "org.apache.kafka.common.errors.TimeoutException: Topic orders not present in metadata after "
+                     "60000 ms.", "java.io.IOException: Connection to 2 was disconnected before the response was read"),
         generic=True,
     ),
 )
