@@ -219,4 +219,21 @@ POSTGRES: tuple[Pattern, ...] = (
         examples=(PG + "LOG:  checkpoints are occurring too frequently (9 seconds apart)",),
         near_misses=(PG + "LOG:  checkpoint complete: wrote 3 buffers (0.0%); 0 WAL file(s) added",),
     ),
+    Pattern(
+        id="postgres.entrypoint_no_password",
+        kind="postgres",
+        category="config",
+        source="docker-library/postgres docker-entrypoint.sh (docker_verify_minimum_env)",
+        severity="critical",
+        regex=r"Database is uninitialized and superuser password is not specified",
+        meaning="The official postgres image refuses to initialise an empty data directory without a superuser "
+        "password: the container exits at once, on every restart.",
+        action="Set POSTGRES_PASSWORD (or POSTGRES_PASSWORD_FILE with a mounted secret) for the service, or "
+        "POSTGRES_HOST_AUTH_METHOD=trust only for a throwaway test database; then recreate the container.",
+        examples=(
+            "Error: Database is uninitialized and superuser password is not specified.",
+            "       Database is uninitialized and superuser password is not specified.",
+        ),
+        near_misses=("PostgreSQL Database directory appears to contain a database; Skipping initialization",),
+    ),
 )
