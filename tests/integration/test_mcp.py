@@ -388,6 +388,24 @@ def test_mcp_inspector_cli_lists_and_calls_tools(fleet: Any) -> None:
     assert called["structuredContent"]["hosts"][0]["status"] == "ok"
 
 
+def test_mcp_inspector_cli_reads_resources_and_prompts(fleet: Any) -> None:
+    listed = _inspector(fleet, "resources/list")
+    assert {"dozor://report/latest", "dozor://inventory", "dozor://timeline/latest"} <= {
+        r["uri"] for r in listed["resources"]}
+    templates = _inspector(fleet, "resources/templates/list")
+    assert [t["uriTemplate"] for t in templates["resourceTemplates"]] == ["dozor://hosts/{name}/status"]
+    inv = _inspector(fleet, "resources/read", "--uri", "dozor://inventory")
+    assert [h["name"] for h in json.loads(inv["contents"][0]["text"])["hosts"]][:3] == ["web1", "web2", "db1"]
+    status = _inspector(fleet, "resources/read", "--uri", "dozor://hosts/web1/status")
+    assert status["contents"][0]["text"].startswith("status of web1")
+    prompts = _inspector(fleet, "prompts/list")
+    assert {"triage_fleet", "investigate_service", "security_review"} <= {p["name"] for p in prompts["prompts"]}
+    got = _inspector(fleet, "prompts/get", "--prompt-name", "investigate_service", "--prompt-args", "service=web",
+                     "host=web1")
+    text = got["messages"][0]["content"]["text"]
+    assert 'service="web"' in text and "server_analyze_logs" in text
+
+
 # -- bounded structured output ---------------------------------------------------------------------
 
 
