@@ -183,7 +183,9 @@ def _event_time(raw: str | float) -> datetime | None:
                     return None
         return None
     if isinstance(raw, str):
-        return parse_access_time(raw)
+        when = parse_access_time(raw)
+        # A time without a zone (logrus' default layout): taken as UTC, so it compares with the others.
+        return when.replace(tzinfo=UTC) if when is not None and when.tzinfo is None else when
     return None
 
 
