@@ -3,9 +3,15 @@
 Pure code: the caller supplies ``(timestamp, line)`` pairs (timestamp None when
 unknown) already split from ``docker logs --timestamps`` output.
 
+The lines become events (``events``): a line, or a multi-line group counted once. An event's
+access-record part goes to the HTTP analysis (5xx/429 findings, bursts, scanners) and its message
+(with its error fields) to the pattern library, both for the same event. An event that no pattern
+explains and that is an error (by its own level; without one, by its error words) is an
+unexplained error, clustered by template.
+
 ``_Analyzer.feed`` is the exact per-line analysis. ``analyze_lines`` takes the lines in
 chunks, lets the skimmer (``skim``) find the few that are not routine, and feeds only
-those (and the lines after them while a traceback or stack trace is open): same results.
+those (and the lines after them while a multi-line group is open): same results.
 """
 
 from __future__ import annotations
@@ -21,10 +27,20 @@ from operator import itemgetter
 from pydantic import BaseModel, Field
 
 from dozor.analysis.cluster import EXAMPLE_LIMIT, Cluster, Clusterer
-from dozor.analysis.keywords import keyword_regex
-from dozor.analysis.matcher import PATTERN_KEYWORDS, Matcher, is_info_level
+from dozor.analysis.events import (
+    ERROR_LEVELS,
+    EVENT_WORDS,
+    JOIN,
+    LOW_LEVELS,
+    EventParser,
+    LogEvent,
+    declares_quiet_level,
+    level_of,
+)
+from dozor.analysis.keywords import keyword_regex, minimal_keywords
+from dozor.analysis.matcher import PATTERN_KEYWORDS, Matcher, is_info_level, may_match
 from dozor.analysis.patterns import PATTERNS_BY_ID, Pattern
-from dozor.analysis.scanners import AccessRecord, ScannerSummary, ScannerTracker, parse_access_line, scanner_reason
+from dozor.analysis.scanners import AccessRecord, ScannerSummary, ScannerTracker, scanner_reason
 from dozor.analysis.skim import CHUNK, Skimmer
 from dozor.model.severity import Severity
 
@@ -36,7 +52,16 @@ MAX_UNCLASSIFIED = 20
 
 _ERROR_WORDS = ("error", "fatal", "exception", "panic", "critical", "crit", "emerg", "alert", "fail", "severe")
 # Any line that can be a finding contains one of these (lower-cased); the rest are skipped cheaply.
-_KEYWORDS = PATTERN_KEYWORDS | set(_ERROR_WORDS)
+# An event's level words and the words that open a multi-line group are keywords too: the skimmer
+# then feeds every line that can decide an event.
+_KEYWORDS = PATTERN_KEYWORDS | set(_ERROR_WORDS) | EVENT_WORDS
+if any(JOIN.strip() in word for word in _KEYWORDS):
+    raise ValueError("a keyword holds the separator of an event's message and error fields")
+# The keywords the skimmer reports for a line holding an error word or an event word: a line found by
+# keyword with none of these and none of its patterns' literals can only be counted (see feed_chunk).
+_DECISIVE = frozenset(
+    k for k in minimal_keywords(_KEYWORDS) if any(k in word for word in (*_ERROR_WORDS, *EVENT_WORDS))
+)
 _PREFILTER = keyword_regex(_KEYWORDS)
 _ERRORISH = re.compile(
     r"\b(?:errors?|err|fatal|exceptions?|panic|critical|crit|emerg|alert|failed|failure|severe)\b", re.IGNORECASE
@@ -66,19 +91,6 @@ _STATUS_PATTERN = {
 }
 _BURST_STATUSES = frozenset((502, 504))
 
-# Python tracebacks: the header, frames (indented), chain separators, and the final exception line.
-_TB_HEADER = re.compile(r"^\s*Traceback \(most recent call last\):")
-_TB_CHAIN = re.compile(
-    r"^(?:During handling of the above exception, another exception occurred:"
-    r"|The above exception was the direct cause of the following exception:)\s*$"
-)
-_TB_FINAL = re.compile(r"^[A-Za-z_][\w.]*(?::\s|:?$)")
-# Stack frames of Java / Node / Go after an exception line: folded into that finding.
-_FRAME = re.compile(
-    r"^\s|^$|^Caused by: |^\.\.\. \d+ (?:more|common frames omitted)|^\[signal |^goroutine \d+ \["
-    r"|^created by |^[\w./*()\[\]{}-]+\(.*\)$"
-)
-_FRAME_KINDS = frozenset(("java", "node", "go"))
 _NO_WORDS: frozenset[str] = frozenset()
 
 
@@ -140,6 +152,35 @@ def is_errorish(line: str) -> bool:
     return _ERRORISH.search(_BENIGN.sub(" ", line)) is not None
 
 
+def _inert(line: str, words: Set[str]) -> bool:
+    """True for a line found by keyword that the exact path would only count: ASCII, without the literals
+    its keywords' patterns need (a keyword inside a number, say), and no error or event word unless it is a
+    flat JSON line declaring a level below error (an error word in a field name: ``"error_count":0``).
+    Every text the patterns see of such a line is part of it."""
+    if not line.isascii():
+        return False
+    if not words.isdisjoint(_DECISIVE) and (line[:1] != "{" or not declares_quiet_level(line)):
+        return False
+    return not may_match(line.lower(), words)
+
+
+def _when(event: LogEvent) -> datetime | None:
+    """When the event happened: the Docker timestamp, else the access record's time, else its own field."""
+    if event.ts is not None:
+        return event.ts
+    return (event.access.time if event.access is not None else None) or event.time
+
+
+def _is_error(event: LogEvent) -> bool:
+    """An error by the event's own level; without one, by an error field or its error words."""
+    level = level_of(event)
+    if level is not None:
+        return level in ERROR_LEVELS
+    if event.errorish:
+        return True
+    return is_errorish(event.raw if event.format == "text" else event.message)
+
+
 def without_benign(line: str) -> str:
     """``line`` with the phrases that report an absence of errors (``0 errors``, ``error=0``, ``on_error``)
     blanked out."""
@@ -189,54 +230,35 @@ class _Analyzer:
         self.total = 0
         self.access = 0
         self.gateway_errors: list[tuple[datetime | None, int]] = []
-        self.in_frames = False
-        # Open Python traceback: start time, header line, candidate final line.
-        self.tb: tuple[datetime | None, str] | None = None
-        self.tb_final: str | None = None
-        self.tb_chained = False  # a "During handling…"/"The above exception…" line: the next header continues
+        self.parser = EventParser()
+        self.held: tuple[str | None, Set[str] | None] = (None, None)
 
     def feed(self, ts: datetime | None, line: str, words: Set[str] | None = None) -> None:
         """Analyse one line. ``words``: the analyzer keywords the lower-cased line holds (a superset
         is fine; empty: none), when the caller found them already."""
         self.total += 1
         line = line.rstrip("\r\n")
-        if self.tb is not None and self._traceback_line(line, ts):
-            return
-        if self.in_frames:
-            if _FRAME.match(line):
-                return
-            self.in_frames = False
-        if _TB_HEADER.match(line):
-            self.tb, self.tb_final = (ts, line), None
-            return
-        if line[:1] == "{" or '] "' in line:
-            record = parse_access_line(line)
-            if record is not None:
-                self._access(record, ts)
-                return
-        if words is None:
-            low = line.lower()
-            if _PREFILTER.search(low) is None:
-                return
-            pattern = self.matcher.match_lowered(line, low)
-        elif not words:
-            return
-        else:
-            pattern = self.matcher.match_words(line, words)
-        if pattern is not None:
-            self.tally.add(pattern, line, ts)
-            self.in_frames = pattern.kind in _FRAME_KINDS
-        elif line[:1] not in (" ", "\t") and is_errorish(line):
-            self.unmatched.add(line.strip(), ts)
+        held, held_words = self.held  # the previous line, whose event may come out now
+        self.held = (line, words)
+        for event in self.parser.push(ts, line, False if words is not None and not words else None):
+            raw = event.raw
+            self._event(event, words if raw is line else held_words if raw is held else None)
 
     def feed_chunk(self, pairs: list[tuple[datetime | None, str]]) -> None:
         """``feed`` every pair, skipping the routine lines the skimmer finds (same results, much faster)."""
         skim = _skimmer().skim(list(map(itemgetter(1), pairs)))
         fed = routine_fed = 0
         done = 0  # lines before this one are fed or routine
+        parser = self.parser
         for index in [*skim.candidates, len(pairs)]:
-            # An open traceback or stack trace takes the lines after it, routine or not.
-            while done < index and (self.tb is not None or self.in_frames):
+            # An open multi-line group takes the lines after it, routine or not.
+            while done < index and parser.open:
+                if not parser.continues(pairs[done][1].rstrip("\r\n")):
+                    # The group ends here, and this routine line is nothing more than counted.
+                    held, held_words = self.held
+                    for event in parser.close():
+                        self._event(event, held_words if event.raw is held else None)
+                    break
                 fed += 1
                 routine_fed += skim.is_plain_request(done)
                 ts, line = pairs[done]
@@ -244,61 +266,71 @@ class _Analyzer:
                 done += 1
             if index < done or index == len(pairs):
                 continue
+            words = skim.words.get(index)
+            if words is not None and index not in skim.forced and _inert(pairs[index][1], words):
+                continue  # counted with the routine lines
             fed += 1
             routine_fed += skim.is_plain_request(index)
             ts, line = pairs[index]
-            self.feed(ts, line, skim.words.get(index))
+            self.feed(ts, line, words)
             done = index + 1
         self.total += len(pairs) - fed
         self.access += skim.plain_requests - routine_fed
 
-    def _traceback_line(self, line: str, ts: datetime | None) -> bool:
-        """Fold ``line`` into the open traceback; False when it ends the traceback and is its own line.
-
-        A header right after a chain separator continues the same event (a chained exception); any other
-        header ends this traceback and opens the next, so a traceback printed in a loop counts each time.
-        """
-        if _TB_HEADER.match(line):
-            if not self.tb_chained:
-                self.close_traceback()
-                self.tb = (ts, line)
-            self.tb_final, self.tb_chained = None, False
-            return True
-        if _TB_CHAIN.match(line):
-            self.tb_chained = True
-            return True
-        if line[:1] in (" ", "\t") or not line.strip():
-            return True
-        if self.tb_final is None and _TB_FINAL.match(line):
-            self.tb_final = line
-            return True
-        self.close_traceback()
-        return False
-
-    def close_traceback(self) -> None:
-        if self.tb is None:
+    def _event(self, event: LogEvent, words: Set[str] | None) -> None:
+        """Count one event: its access part goes to the HTTP analysis, its message to the pattern library."""
+        record = event.access
+        explained = False
+        if record is not None:
+            self.access += event.access_log
+            when = event.ts or record.time
+            if scanner_reason(record.path, record.method, record.status, php_site=self.php_site):
+                if event.access_log:  # an application's own request line: the proxy's log counts it
+                    self.scanners.add(record, when)
+                return
+            pattern_id = _STATUS_PATTERN.get(record.status)
+            if pattern_id is not None:
+                explained = True
+                self.tally.add(PATTERNS_BY_ID[pattern_id], _access_example(record), when)
+                if record.status in _BURST_STATUSES:
+                    self.gateway_errors.append((when, record.status))
+            if not event.texts:
+                return
+        if event.format == "python":
+            self._traceback(event)
             return
-        (ts, header), final = self.tb, self.tb_final
-        self.tb, self.tb_final, self.tb_chained = None, None, False
-        line = final or header
-        pattern = self.matcher.match(line) if final else None
-        self.tally.add(pattern or PATTERNS_BY_ID["python.exception" if final else "python.traceback"], line, ts)
+        if event.format == "text":
+            line = event.raw
+            if words is None:
+                low = line.lower()
+                if _PREFILTER.search(low) is None:
+                    return
+                pattern = self.matcher.match_lowered(line, low)
+            elif not words:
+                return
+            else:
+                pattern = self.matcher.match_words(line, words)
+            text = line
+        else:
+            level = level_of(event)
+            # A structured line's texts are parts of it, unless an escape was decoded: its keywords hold.
+            known = words if words is not None and event.lines == 1 and "\\" not in event.raw else None
+            found = self.matcher.match_texts(event.texts, None if level is None else level in LOW_LEVELS, known)
+            pattern, text = found if found is not None else (None, event.message)
+        if pattern is not None:
+            self.tally.add(pattern, text, _when(event))
+        elif not explained and event.message[:1] not in (" ", "\t") and _is_error(event):
+            self.unmatched.add(event.message.strip(), _when(event))
 
-    def _access(self, record: AccessRecord, ts: datetime | None) -> None:
-        self.access += 1
-        if scanner_reason(record.path, record.method, record.status, php_site=self.php_site):
-            self.scanners.add(record, ts)
-            return
-        pattern_id = _STATUS_PATTERN.get(record.status)
-        if pattern_id is None:
-            return
-        when = ts or record.time
-        self.tally.add(PATTERNS_BY_ID[pattern_id], _access_example(record), when)
-        if record.status in _BURST_STATUSES:
-            self.gateway_errors.append((when, record.status))
+    def _traceback(self, event: LogEvent) -> None:
+        final = event.texts[0] if event.texts else None
+        pattern = self.matcher.match(final) if final else None
+        fallback = "python.exception" if final else "python.traceback"
+        self.tally.add(pattern or PATTERNS_BY_ID[fallback], final or event.raw, event.ts)
 
     def result(self, threshold: int, window: timedelta) -> LogAnalysis:
-        self.close_traceback()
+        for event in self.parser.close():
+            self._event(event, None)
         findings = list(self.tally.findings.values())
         bursts = find_bursts(self.gateway_errors, threshold, window)
         if bursts:

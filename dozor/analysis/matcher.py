@@ -126,23 +126,37 @@ class Matcher:
     def __init__(self, kinds: str | Iterable[str] | None = None) -> None:
         self._rank, self._gated = _priority(normalise_kinds(kinds))
 
-    def match(self, line: str) -> Pattern | None:
-        """The pattern explaining ``line``, or None."""
+    def match(self, line: str, info: bool | None = None) -> Pattern | None:
+        """The pattern explaining ``line``, or None. ``info``: the line's event declares a low level
+        (info/debug/trace/notice; general patterns are skipped); None: look for one near its start."""
         low = line.lower()
         if _PREFILTER.search(low) is None:
             return None
-        return self.match_lowered(line, low)
+        return self.match_lowered(line, low, info)
 
-    def match_lowered(self, line: str, low: str) -> Pattern | None:
+    def match_lowered(self, line: str, low: str, info: bool | None = None) -> Pattern | None:
         """Like ``match``, for a caller that has ``line.lower()`` and already ran a prefilter."""
         candidates: set[str] = set()
         for anchor, keywords in _BUCKETS:
             if anchor in low:
                 for keyword in filter(low.__contains__, keywords):
                     candidates |= _NEEDING[keyword]
-        return self._first(line, low, candidates)
+        return self._first(line, low, candidates, info)
 
-    def match_words(self, line: str, words: Iterable[str]) -> Pattern | None:
+    def match_texts(
+        self, texts: Iterable[str], info: bool | None = None, words: Iterable[str] | None = None
+    ) -> tuple[Pattern, str] | None:
+        """The best-ranked pattern explaining any of ``texts`` (an event's message, its other deciding
+        lines, its whole line) and the text it explains; on a tie, the earlier text. ``words``: keywords
+        every text holds at most (see ``match_words``), when known."""
+        best: tuple[Pattern, str] | None = None
+        for text in texts:
+            pattern = self.match(text, info) if words is None else self.match_words(text, words, info)
+            if pattern is not None and (best is None or self._rank[pattern.id] < self._rank[best[0].id]):
+                best = (pattern, text)
+        return best
+
+    def match_words(self, line: str, words: Iterable[str], info: bool | None = None) -> Pattern | None:
         """Like ``match``, for a caller that knows which keywords the lower-cased line holds (a superset
         of them is fine): literals such that every pattern keyword in the line contains one."""
         low = line.lower()
@@ -157,12 +171,11 @@ class Matcher:
             for word in words:
                 for keyword in filter(low.__contains__, _keywords_containing(word)):
                     candidates |= _NEEDING[keyword]
-        return self._first(line, low, candidates)
+        return self._first(line, low, candidates, info)
 
-    def _first(self, line: str, low: str, candidates: set[str]) -> Pattern | None:
+    def _first(self, line: str, low: str, candidates: set[str], info: bool | None = None) -> Pattern | None:
         if not candidates:
             return None
-        info: bool | None = None
         ascii_line = line.isascii()
         for pid in sorted(candidates, key=self._rank.__getitem__):
             if pid in self._gated:
@@ -175,6 +188,17 @@ class Matcher:
             if _COMPILED[pid].search(line):
                 return _BY_ID[pid]
         return None
+
+
+def may_match(low: str, words: Iterable[str]) -> bool:
+    """False when no pattern can match the ASCII line whose lower-cased form is ``low`` and which holds no
+    pattern keyword but ``words`` (a superset is fine): the literals every match needs are not all there."""
+    ids: set[str] = set()
+    for word in words:
+        for literal, needing in _literals_containing(word):
+            if literal in low:
+                ids |= needing
+    return any(_MAY_MATCH[pid](low) for pid in ids)
 
 
 @lru_cache(maxsize=1024)

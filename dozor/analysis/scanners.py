@@ -63,6 +63,10 @@ class AccessRecord:
     path: str
     status: int
     raw_time: str | float | None = None
+    upstream: str | None = None
+    """The backend that answered (traefik ServiceURL/ServiceAddr, an app's upstream field), when logged."""
+    duration: float | None = None
+    """The request's duration as the line gives it (traefik: nanoseconds, caddy: seconds), when logged."""
 
     @property
     def time(self) -> datetime | None:
@@ -107,12 +111,28 @@ def _parse_json(line: str) -> AccessRecord | None:
     if not isinstance(data, dict):
         return None
     try:
-        return _json_record(data)
+        return json_access_record(data)
     except (ValueError, TypeError, AttributeError):  # a non-numeric status or odd types: not an access record
         return None
 
 
-def _json_record(data: dict) -> AccessRecord | None:
+def _number(value: object) -> float | None:
+    return float(value) if isinstance(value, int | float) and not isinstance(value, bool) else None
+
+
+def _host(addr: object) -> str:
+    # Older caddy logs remote_addr "host:port" / "[v6]:port": the client is the host part.
+    if not isinstance(addr, str):
+        return ""
+    host, sep, port = addr.rpartition(":")
+    return host.strip("[]") if sep and port.isdigit() and (host.count(":") == 0 or host.startswith("[")) else addr
+
+
+def json_access_record(data: dict) -> AccessRecord | None:
+    """The access record of a decoded traefik or caddy JSON access/error log entry; None for other JSON.
+
+    Raises ValueError/TypeError on a non-numeric status.
+    """
     if "DownstreamStatus" in data:  # traefik
         return AccessRecord(
             source=str(data.get("ClientHost") or data.get("ClientAddr") or ""),
@@ -120,15 +140,18 @@ def _json_record(data: dict) -> AccessRecord | None:
             path=str(data.get("RequestPath") or ""),
             status=int(data["DownstreamStatus"]),
             raw_time=data.get("StartUTC") or data.get("time"),
+            upstream=str(data.get("ServiceURL") or data.get("ServiceAddr") or "") or None,
+            duration=_number(data.get("Duration")),
         )
     request = data.get("request")
-    if isinstance(request, dict) and "status" in data:  # caddy
+    if isinstance(request, dict) and "status" in data:  # caddy (http.log.access and http.log.error)
         return AccessRecord(
-            source=str(request.get("client_ip") or request.get("remote_ip") or ""),
+            source=str(request.get("client_ip") or request.get("remote_ip") or _host(request.get("remote_addr"))),
             method=request.get("method"),
             path=str(request.get("uri") or ""),
             status=int(data["status"]),
             raw_time=data.get("ts"),
+            duration=_number(data.get("duration")),
         )
     return None
 

@@ -14,8 +14,9 @@ A line is routine when it is
   method that is not ``CONNECT``, a path that is not an absolute URL and holds none
   of the probe keywords (``/.env``, ``.php`` ...), no backslash or quote in the
   request, and a status the analyzer ignores: it only counts as one access request;
-- or any other line that holds none of the analyzer's keywords (lower-cased) and
-  cannot be a traefik/caddy JSON access record.
+- or any other line that holds none of the analyzer's keywords (lower-cased), cannot be a
+  traefik/caddy JSON access record, and is not a JSON line with a backslash, a pino/bunyan error
+  level (50, 60), a status key holding a status the analyzer reports, a probe path or CONNECT.
 
 The keyword scan also tells which keywords each line holds, so the exact path
 need not look for them again.
@@ -60,6 +61,14 @@ _JSON_SIGNS = ('"DownstreamStatus"', '"request"')
 _SAMPLE = 65536
 
 
+# An application's JSON line (events._generic_access) has an access part when it has a status key and a
+# method or path key; the analyzer only reports its status (429, 5xx, scanner requests excepted) and
+# counts it in no request total, so the skimmer need not tell whether a JSON line has one: it finds those
+# with a status the analyzer reports, and those with a pino/bunyan error level (50, 60). Each regex
+# starts with a literal, which the engine finds fast.
+_NUMERIC_ERROR_LEVEL = re.compile(r'level"[ \t]*:[ \t]*(?:[5-9][0-9]|[1-9][0-9]{2,})')
+
+
 def _maybe_json_access(line: str) -> bool:
     return '"DownstreamStatus"' in line or ('"status"' in line and ('"request"' in line or "\\" in line))
 
@@ -80,6 +89,8 @@ class Skim:
     routes: list[str]
     words: dict[int, frozenset[str]]
     """Line index -> the keywords it holds (maybe a few more), for the lines found by keyword."""
+    forced: frozenset[int] = frozenset()
+    """The candidates found for another reason than a keyword (an access or JSON line to read)."""
 
     def is_plain_request(self, index: int) -> bool:
         """True when line ``index`` is one of the plain-form access requests."""
@@ -97,6 +108,10 @@ class Skimmer:
         self._keywords = KeywordScanner(words | _JSON_MARKERS)
         self._probes = KeywordScanner(probe_keywords())
         self._route = _route_regex(statuses)
+        reported = "|".join(str(s) for s in sorted(statuses))
+        self._json_status = [
+            re.compile(rf'{key}"[ \t]*:[ \t]*"?(?:{reported})(?![0-9])') for key in ("status", "status_code")
+        ]
 
     def skim(self, lines: list[str]) -> Skim:
         """Skim ``lines`` (one chunk)."""
@@ -139,6 +154,12 @@ class Skimmer:
         if "\\" in text:
             escaped = (i for i in other if "\\" in lines[i] and _escaped_json_status(lines[i]))
             candidates.extend(escaped)
+        if text[:1] == "{" or "\n{" in text:
+            readers = self._json_lines(lines, other, other_flags)
+            if readers is None:
+                return None
+            candidates.extend(readers)
+        forced = frozenset(candidates)
         low = text.lower()
         hits = self._keywords.hits(low)
         words: dict[int, frozenset[str]] = {}
@@ -156,12 +177,39 @@ class Skimmer:
             for index, (_, word, found) in zip(at, hits, strict=True):
                 if word in _JSON_MARKERS:
                     candidates.append(index)
+                    forced |= {index}
                 else:
                     # A marker among them does no harm: no pattern needs it.
                     words[index] = words[index] | found if index in words else found
             candidates.extend(words)
         candidates = sorted(set(candidates))
-        return Skim(candidates, len(routes) - routes.count(""), access, routes, words)
+        return Skim(candidates, len(routes) - routes.count(""), access, routes, words, forced)
+
+    def _json_lines(self, lines: list[str], other: list[int], other_flags: list[bool]) -> list[int] | None:
+        """The JSON object lines among ``other`` that the exact path must read (see above), and those with
+        a backslash (an escape may hide a keyword, a level or a key); None when a line holds a line break."""
+        olines = list(compress(lines, other_flags))
+        flags = list(map(str.startswith, olines, repeat("{")))
+        index = list(compress(other, flags))
+        found = list(compress(olines, flags))
+        text = "\n".join(found)
+        if text.count("\n") != len(found) - 1:
+            return None
+        starts: list[int] = []
+        for regex, literal in (
+            (_NUMERIC_ERROR_LEVEL, 'level"'),
+            (self._json_status[0], 'status"'),
+            (self._json_status[1], 'status_code"'),
+        ):
+            if literal in text:
+                starts.extend(m.start() for m in regex.finditer(text))
+        for literal in ("\\",):
+            at = text.find(literal)
+            while at >= 0:
+                starts.append(at)
+                at = text.find(literal, text.find("\n", at) + 1 or len(text))
+        out = [index[k] for k in _lines_of(text, sorted(starts))]
+        return out
 
 
 def _lines_of(text: str, starts: list[int]) -> list[int]:

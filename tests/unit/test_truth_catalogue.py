@@ -29,8 +29,6 @@ from bench.truth.score import chain_outcome, judge, score
 from dozor.analysis.patterns import detect_kind
 
 KNOWN_MISSES: dict[str, str] = {
-    "tls-expired-java/shale": "javax.net.ssl.SSLHandshakeException ... CertificateExpiredException is reported "
-    "as a generic java.exception / java.caused_by, not as an expired certificate",
     "rate-limit-proxy/thatch": "nginx 'limiting requests, excess: ... by zone' has no pattern (only an "
     "unexplained error burst), and 429 access lines never pass the errors-only filter (it keeps 5xx only)",
     "broker-memory-alarm/cairn": "RabbitMQ '[warning] memory resource limit alarm set on node' and the "

@@ -81,7 +81,9 @@ CADDY: tuple[Pattern, ...] = (
         category="tls",
         source="go src/net/http/server.go (http: TLS handshake error), logged by caddy's http.stdlib logger",
         severity="info",
-        regex=r'http: TLS handshake (?=error from [^"]*(?:no certificate available|EOF|tls: ))',
+        # Go's net/http wording: only Caddy's own JSON logger line is Caddy's (any Go server prints the text).
+        regex=r'"logger":"http\.stdlib","msg":"http: TLS handshake (?=error from [^"]*(?:no certificate available'
+        r'|EOF|tls: ))',
         meaning="A client's TLS handshake failed (mostly scanners calling the bare IP or old clients); real "
         "users only if it names your own domains.",
         action="Nothing for bare IPs and scanners; for your own domain, check its certificate was obtained.",
@@ -89,6 +91,7 @@ CADDY: tuple[Pattern, ...] = (
             '{"level":"debug","ts":1795849998.123,"logger":"http.stdlib","msg":"http: TLS handshake error from '
             "203.0.113.9:50944: no certificate available for '172.18.0.3'\"}",
         ),
-        near_misses=('{"level":"info","ts":1795849998.123,"logger":"tls","msg":"finished cleaning storage units"}',),
+        near_misses=('{"level":"info","ts":1795849998.123,"logger":"tls","msg":"finished cleaning storage units"}',
+                     "2026/11/27 05:13:18 http: TLS handshake error from 10.0.0.9:5123: EOF"),
     ),
 )
