@@ -51,7 +51,8 @@ def diagnose(dep: deploy.Deployment) -> tuple[dict, int, float]:
     try:
         report = json.loads(r.stdout)
     except json.JSONDecodeError as exc:
-        raise SystemExit(f"dozor diagnose printed no JSON (exit {r.returncode}): {r.stderr.strip()[-800:]}") from exc
+        raise SystemExit(f"dozor diagnose printed no JSON (exit {r.returncode}): {exc}; stdout starts "
+                         f"{r.stdout[:300]!r}; stderr: {r.stderr.strip()[-800:]}") from exc
     ai = _dozor(dep, "--host", _hosts(), "diagnose", "--ai")
     return report, len(ai.stdout) // 4, took
 

@@ -80,10 +80,10 @@ def root(
 def _emit_json(model: object) -> None:
     from pydantic import BaseModel
 
+    from dozor.render.json_text import render_json
     from dozor.security.redact import redact
 
-    text = model.model_dump_json(indent=2) if isinstance(model, BaseModel) else str(model)
-    typer.echo(redact(text))
+    typer.echo(render_json(model) if isinstance(model, BaseModel) else redact(str(model)))
 
 
 def _fleet_exit(result: object) -> None:

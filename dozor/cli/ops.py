@@ -7,14 +7,14 @@ from typing import Annotated, Any
 import typer
 
 from dozor.cli.context import Exit, Options, fail, options, run_fleet
+from dozor.render.json_text import render_json
 
 
 def _echo_result(opts: Options, result: Any, line: Any) -> None:
     """Print a FleetResult as JSON, or one block per host via ``line(host_result)``."""
     if opts.json:
-        from dozor.security.redact import redact
 
-        typer.echo(redact(result.model_dump_json(indent=2)))
+        typer.echo(render_json(result))
         return
     for h in result.hosts:
         if h.ok:

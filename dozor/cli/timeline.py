@@ -8,6 +8,7 @@ from typing import Annotated
 import typer
 
 from dozor.cli.context import Exit, options, run_fleet
+from dozor.render.json_text import render_json
 
 
 def timeline(
@@ -26,9 +27,8 @@ def timeline(
         ), label="timeline"
     )
     if opts.json:
-        from dozor.security.redact import redact
 
-        typer.echo(redact(result.model_dump_json(indent=2)))
+        typer.echo(render_json(result))
     elif ai or not sys.stdout.isatty():
         from dozor.render.timeline_text import timeline_text
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from dozor.cli.context import Options
+from dozor.render.json_text import render_json
 
 if TYPE_CHECKING:
     from dozor.runner.fleet_result import FleetResult
@@ -38,9 +39,8 @@ def _printed_json(opts: Options, result: FleetResult[Any]) -> bool:
     """With ``--json``, print the result (redacted) and say so; tables are imported only when needed."""
     if not opts.json:
         return False
-    from dozor.security.redact import redact
 
-    print(redact(result.model_dump_json(indent=2)))
+    print(render_json(result))
     return True
 
 

@@ -21,7 +21,7 @@ import urllib.request
 from dozor.render.report_ai import render_ai
 from dozor.render.sanitize import clean
 from dozor.report.models import FleetReport, ReportChanges
-from dozor.security.redact import redact
+from dozor.security.redact import redact, redact_obj
 
 NOTIFY_TIMEOUT = 10.0
 NOTIFY_MAX_TOKENS = 1500
@@ -76,7 +76,7 @@ def describe(url: str) -> str:
 
 
 def _post_json(url: str, payload: dict[str, object], timeout: float) -> str | None:
-    body = redact(json.dumps(payload)).encode("utf-8")
+    body = json.dumps(redact_obj(payload)).encode("utf-8")
     req = urllib.request.Request(url, data=body, method="POST",
                                  headers={"Content-Type": "application/json", "User-Agent": "dozor"})
     try:

@@ -154,3 +154,17 @@ def test_an_incident_on_two_hundred_hosts_is_one_bounded_block_not_dropped():
     assert "also on 192 more: node" in text
     assert estimate_tokens(text) < 2000
     assert "omitted" not in text.split("also on 192 more")[0]
+
+
+def test_json_output_stays_valid_json_when_a_log_line_holds_a_secret():
+    """Redacting the serialised text ate the closing quote of 'db password: hunter2' (the key: value rule runs to
+    the end of the line) and left a raw newline inside a string: `dozor --json diagnose` printed invalid JSON."""
+    import json
+
+    from dozor.render.json_text import render_json
+
+    host = host_ok("web1", [alert("web1", "api", excerpt="FATAL: db password: hunter2 rejected\nretrying")])
+    text = render_json(fleet([host]))
+    data = json.loads(text)
+    (a,) = data["hosts"][0]["alerts"]
+    assert "hunter2" not in text and a["excerpt"] == "FATAL: db password: [REDACTED]\nretrying"
