@@ -5,8 +5,9 @@ script, data as positional parameters (never spliced into the script)::
 
     $1 tail  $2 window ("" = none, else a docker --since duration)  $3 error regex ("" = every line)
     $4 max bytes per container  $5 max bytes for the whole host
-    then per container: id, mode (w: only lines newer than the window; a: the whole tail, and its last 3
-    lines unfiltered as ``@@@dozor-last`` lines: what a stopped container printed before it exited)
+    then per container: id, mode (w: only lines newer than the window; a: the whole tail; k: as w; a and k
+    also print the last 3 lines unfiltered as ``@@@dozor-last`` lines: what a stopped or restarted container
+    printed last)
 
 Per container, ``docker logs --timestamps`` goes through an awk stage that counts the lines and catches
 docker's exit status, ``grep -a -E -i`` (when a regex is given), and a second awk stage that keeps the
@@ -34,8 +35,8 @@ while [ $# -ge 2 ]; do
   printf '@@@dozor-tail %s\n' "$id"
   if [ "$budget" -le 0 ]; then printf '@@@dozor-stat %s skipped\n' "$id"; continue; fi
   cap=$max; if [ "$budget" -lt "$cap" ]; then cap=$budget; fi
-  since=; if [ "$mode" = w ] && [ -n "$window" ]; then since="--since=$window"; fi
-  keep=0; if [ "$mode" = a ]; then keep=3; fi
+  since=; if [ "$mode" != a ] && [ -n "$window" ]; then since="--since=$window"; fi
+  keep=0; if [ "$mode" != w ]; then keep=3; fi
   out=$({ docker logs --timestamps --tail "$tail" $since "$id" 2>&1; echo "@@@dozor-rc $?"; } |
     awk -v keep="$keep" '{ if (NR > 1) { print prev; n++; e = prev; if (keep) r[n % keep] = prev } prev = $0 }
       END { rc = "?"
@@ -80,7 +81,7 @@ class ContainerTail(BaseModel):
 
 
 def tails_argv(
-    containers: Sequence[tuple[str, bool]],
+    containers: Sequence[tuple[str, bool] | tuple[str, bool, bool]],
     *,
     tail: int,
     window: str | None,
@@ -88,7 +89,7 @@ def tails_argv(
     max_bytes: int,
     host_max_bytes: int,
 ) -> list[str]:
-    """The one command reading every container's tail; ``containers``: (id, windowed) pairs.
+    """The one command reading every container's tail; ``containers``: (id, windowed[, keep_last]).
 
     ``windowed`` containers (running ones) only give lines newer than ``window``; the others (stopped,
     crashed) their whole last ``tail`` lines. Raises ``ValueError`` on any invalid input.
@@ -100,10 +101,10 @@ def tails_argv(
             raise ValueError(f"{label} must be an integer in {MIN_BYTES}..{MAX_BYTES}")
     argv = ["sh", "-c", TAILS_SCRIPT, "dozor-tails", str(tail), normalize_since(window) if window else "",
             errors_regex or "", str(max_bytes), str(host_max_bytes)]
-    for cid, windowed in containers:
+    for cid, windowed, *keep in containers:
         if not ID_RE.match(cid):
             raise ValueError(f"container id {cid!r} is not a hex id")
-        argv += [cid, "w" if windowed else "a"]
+        argv += [cid, ("k" if keep and keep[0] else "w") if windowed else "a"]
     return argv
 
 

@@ -50,6 +50,12 @@ def windowed(c: ContainerStatus) -> bool:
     return c.state is ContainerState.RUNNING
 
 
+def keeps_last(c: ContainerStatus) -> bool:
+    """Its last lines are kept unfiltered: a stopped container, or one that restarted (a crash loop between two
+    deaths is running, and what it prints before dying is the same each time)."""
+    return c.state is not ContainerState.RUNNING or c.restart_count > 0
+
+
 def cap_lines(texts: list[str], cap: int) -> tuple[list[str], int, bool]:
     """The newest whole lines of ``texts`` within ``cap`` bytes (a newline counted per line):
     (kept lines, their bytes, whether older lines were dropped)."""
@@ -86,7 +92,7 @@ def tails_from_answers(
         matched = [t for t in texts if _ERR.search(t)] if errors_only else texts
         kept, used, cut = cap_lines(matched, min(max_bytes, budget))
         budget -= used
-        last = [] if windowed(c) else [parse_log_line(t) for t in texts[-LAST_LINES:]]
+        last = [parse_log_line(t) for t in texts[-LAST_LINES:]] if keeps_last(c) else []
         out[c.id] = ContainerTail(
             container_id=c.id, lines=[parse_log_line(t) for t in kept], total_lines=len(texts),
             matched_lines=len(matched), bytes_read=len(body), truncated=cut or decoded.cut, last=last,
@@ -121,13 +127,13 @@ async def read_tails(
                                   max_bytes=max_bytes, host_max_bytes=host_max_bytes)
 
     async def cli() -> dict[str, ContainerTail]:
-        argv = tails_argv([(c.id, windowed(c)) for c in containers], tail=lines, window=_window_arg(window),
-                          errors_regex=ERROR_REGEX if errors_only else None, max_bytes=max_bytes,
-                          host_max_bytes=host_max_bytes)
+        argv = tails_argv([(c.id, windowed(c), keeps_last(c)) for c in containers], tail=lines,
+                          window=_window_arg(window), errors_regex=ERROR_REGEX if errors_only else None,
+                          max_bytes=max_bytes, host_max_bytes=host_max_bytes)
         return parse_tails(await ctx.run(argv))
 
     return await _answer(ctx, api, cli)
 
 
 __all__ = ["DEFAULT_HOST_MAX_BYTES", "DEFAULT_LINES", "DEFAULT_MAX_BYTES", "DEFAULT_WINDOW", "cap_lines",
-           "read_tails", "tails_from_answers", "windowed"]
+           "keeps_last", "read_tails", "tails_from_answers", "windowed"]
