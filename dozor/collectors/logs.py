@@ -36,6 +36,8 @@ ERROR_REGEX = (
     r"failed|failure|segfault|unhealthy|oom|oomkilled|abort|aborted)\b"
     r"|[a-z]error\b|exception|traceback|out of memory|oom-kill|segmentation fault|no space left|timed out|"
     r"deadline exceeded|connection reset|broken pipe|too many open files"
+    # Resource alarms that block clients, logged at warning level without an error word (RabbitMQ).
+    r"|resource limit alarm set|publishers will be blocked"
     # Web access lines answered 5xx: common/combined log format ("GET / HTTP/1.1" 502 ...) and the JSON
     # access logs of traefik and caddy. A proxy returning 502s is often the only sign of a dead upstream.
     r'|" 5[0-9]{2} |"(status|downstreamstatus|originstatus)": ?5[0-9]{2}\b'

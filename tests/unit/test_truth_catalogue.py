@@ -28,12 +28,7 @@ from bench.truth.model import HEALTHY, Expect, Scenario, Svc, fixture_name, say
 from bench.truth.score import chain_outcome, judge, score
 from dozor.analysis.patterns import detect_kind
 
-KNOWN_MISSES: dict[str, str] = {
-    "rate-limit-proxy/thatch": "nginx 'limiting requests, excess: ... by zone' has no pattern (only an "
-    "unexplained error burst), and 429 access lines never pass the errors-only filter (it keeps 5xx only)",
-    "broker-memory-alarm/cairn": "RabbitMQ '[warning] memory resource limit alarm set on node' and the "
-    "'Publishers will be blocked' banner hold no error word: filtered out, nothing reported",
-}
+KNOWN_MISSES: dict[str, str] = {}
 KNOWN_FALSE_ALARMS: dict[str, str] = {}
 
 FAULTS = [(sc, s) for sc, s in CATALOGUE.services() if s.role != HEALTHY]

@@ -95,6 +95,23 @@ NGINX: tuple[Pattern, ...] = (
                      'Get "https://api.example.com/v1": x509: certificate has expired or is not yet valid'),
     ),
     Pattern(
+        id="nginx.limit_req",
+        kind="nginx",
+        category="rate_limit",
+        source="nginx src/http/modules/ngx_http_limit_req_module.c (limiting requests, excess: … by zone)",
+        severity="warning",
+        regex=r'limiting requests, excess: [0-9.]+ by zone "',
+        meaning="Nginx rejects requests over a limit_req zone's rate (clients get 503, or limit_req_status, "
+        "usually 429).",
+        action="See which clients and paths hit the zone (client/request in the line): an abusive client, a "
+        "retry storm, or a rate/burst set too low for real traffic.",
+        examples=(
+            NG + '[error] 30#30: *1 limiting requests, excess: 20.560 by zone "api", client: 10.0.5.21, server: '
+            'api.example, request: "POST /v1/quotes HTTP/1.1", host: "api.example"',
+        ),
+        near_misses=(NG + '[warn] 30#30: *1 delaying request, excess: 0.560, by zone "api", client: 10.0.5.21',),
+    ),
+    Pattern(
         id="nginx.tls_upstream_handshake",
         kind="nginx",
         category="tls",
