@@ -98,9 +98,22 @@ _KEEP_VALUE = re.compile(
 )
 
 
+# A file path named where a secret is read from, with the error about it ("read secret: open
+# /run/secrets/db_password: no such file or directory"): the path is not the secret and says what is wrong.
+# Under a usual root directory and two segments at least, so a password that merely starts with "/" (a
+# base64 one can) is still redacted.
+_KEEP_PATH = re.compile(
+    r"(?:(?:open|read|stat|lstat|load(?:ing)?|reading)\s+)?\\?[\"']?"
+    r"/(?:run|etc|var|home|opt|srv|usr|tmp|data|app|secrets?|certs?|config|mnt|root)(?:/[\w.@-]+)+\\?[\"']?"
+    r"(?::\s*(?:no such file or directory|permission denied|is a directory|not a directory"
+    r"|read-only file system)\.?)?",
+    re.IGNORECASE,
+)
+
+
 def _redact_value(value: str) -> str:
     """Replace a value, keeping its quotes (plain or JSON-escaped)."""
-    if _KEEP_VALUE.fullmatch(value.strip()):
+    if _KEEP_VALUE.fullmatch(value.strip()) or _KEEP_PATH.fullmatch(value.strip()):
         return value
     for quote in ('\\"', '"', "'"):
         if len(value) >= 2 * len(quote) and value.startswith(quote) and value.endswith(quote):

@@ -13,6 +13,9 @@ R = REDACTED
 JWT = "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.dozjgNryP4J3jVmNHl0w5N_XgL0n3I9PlFUP0THsR8U"
 
 CASES = [
+    # a password that starts like a path is still a password
+    ("password: /Zk3/aB9q", "password: [REDACTED]"),
+    ("secret: open sesame", "secret: [REDACTED]"),
     # URLs
     ("postgres://user:pa55@host/db", "postgres://user:***@host/db"),
     ("redis://:s3cr3t@cache:6379/0", "redis://:***@cache:6379/0"),
@@ -83,6 +86,9 @@ CASES = [
 ]
 
 NEAR_MISSES = [
+    # where a secret is read from, and why that failed: the path is not the secret (Go's *fs.PathError wording)
+    "2026/12/07 13:26:35 read secret: open /run/secrets/db_password: no such file or directory",
+    "password_file: /run/secrets/db_password",
     "passwords: 0 rotated",
     "password_policy=strict",
     "token_count=5",
