@@ -160,7 +160,7 @@ def test_two_shards_remember_apart() -> None:
 def _inventory_file(tmp_path: Path, n: int) -> Path:
     lines = []
     for i in range(n):
-        lines += [f'[hosts."h{i:03d}"]', f'address = "127.0.9.{i + 1}"', 'groups = ["g%d"]' % (i % 3), ""]
+        lines += [f'[hosts."h{i:03d}"]', f'address = "127.0.9.{i + 1}"', f'groups = ["g{i % 3}"]', ""]
     path = tmp_path / "fleet.toml"
     path.write_text("\n".join(lines))
     return path
