@@ -225,6 +225,11 @@ from dozor.cli import watch  # noqa: E402 — the live fleet in the foreground (
 app.command("watch")(watch.watch)
 
 
+from dozor.cli import metrics  # noqa: E402 — Prometheus /metrics of the fleet or one shard (dozor.exporter)
+
+app.command("metrics")(metrics.metrics)
+
+
 def main() -> None:
     """Console-script entry point."""
     gc_policy.pause()  # resumed by the commands that do real work (run_fleet, hosts --check, serve)

@@ -34,6 +34,7 @@ class LiveFleet:
     ) -> None:
         self.options = options or LiveOptions()
         self._gate = asyncio.Semaphore(concurrency)
+        self._concurrency = concurrency
         self.watchers = {
             h.name: HostWatcher(h, transport_for, self.options, self._changed, self._gate) for h in hosts
         }
@@ -51,7 +52,7 @@ class LiveFleet:
         Raises ``FileLimitTooLow`` first when the process cannot hold a connection per host.
         """
         if not self._tasks:
-            ensure_fd_budget([w.host for w in self.watchers.values()])
+            ensure_fd_budget([w.host for w in self.watchers.values()], self._concurrency)
             self._tasks = [asyncio.ensure_future(w.run()) for w in self.watchers.values()]
 
     async def stop(self) -> None:

@@ -83,7 +83,7 @@ async def run_on_hosts(
     when it can): else ``FileLimitTooLow`` is raised and nothing runs.
     """
     if hosts:
-        ensure_fd_budget(hosts)
+        ensure_fd_budget(hosts, concurrency)
     gate = asyncio.Semaphore(concurrency)
     done = 0
     total = len(hosts)

@@ -12,7 +12,13 @@ import textwrap
 
 import pytest
 
-from dozor.transport.fdlimit import FDS_BASE, FDS_PER_LOCAL_HOST, FDS_PER_SSH_HOST, needed_fds
+from dozor.transport.fdlimit import (
+    FDS_BASE,
+    FDS_PER_CONNECTING_HOST,
+    FDS_PER_LOCAL_HOST,
+    FDS_PER_SSH_HOST,
+    needed_fds,
+)
 
 _PRELUDE = """
 import asyncio, json, resource, sys
@@ -46,6 +52,10 @@ except FileLimitTooLow as exc:
 """
 
 
+def _need(n: int) -> int:
+    return FDS_BASE + n * FDS_PER_SSH_HOST + min(n, 50) * FDS_PER_CONNECTING_HOST
+
+
 def _hard_limit() -> int:
     import resource
 
@@ -58,12 +68,14 @@ def test_the_need_is_a_socket_per_ssh_host_plus_the_process() -> None:
     inv = Inventory.model_validate({"hosts": {"a": {"address": "10.0.0.1"}, "b": {"address": "10.0.0.2"},
                                               "me": {"address": "local"}}})
     hosts = [inv.resolve(n) for n in inv.hosts]
-    assert needed_fds(hosts) == FDS_BASE + 2 * FDS_PER_SSH_HOST + FDS_PER_LOCAL_HOST
+    assert needed_fds(hosts) == FDS_BASE + 2 * (FDS_PER_SSH_HOST + FDS_PER_CONNECTING_HOST) + FDS_PER_LOCAL_HOST
+    many = [inv.resolve("a")] * 1000
+    assert needed_fds(many, concurrency=50) == FDS_BASE + 1000 * FDS_PER_SSH_HOST + 50 * FDS_PER_CONNECTING_HOST
 
 
 def test_a_limit_that_fits_is_left_alone() -> None:
     r = _run(_BUDGET, 1024, 1024, 100)
-    assert r == {"ok": True, "soft": 1024, "raised_from": None, "needed": FDS_BASE + 100 * FDS_PER_SSH_HOST,
+    assert r == {"ok": True, "soft": 1024, "raised_from": None, "needed": _need(100),
                  "now": 1024}
 
 
@@ -73,12 +85,12 @@ def test_a_low_soft_limit_is_raised_to_the_hard_one() -> None:
         pytest.skip(f"this machine's hard limit is {hard}")
     r = _run(_BUDGET, 40, 4096, 600)
     assert r["ok"] and r["raised_from"] == 40 and r["now"] == r["soft"] == 4096
-    assert r["needed"] == FDS_BASE + 600 * FDS_PER_SSH_HOST
+    assert r["needed"] == _need(600)
 
 
 def test_a_low_hard_limit_is_a_typed_error_naming_the_numbers_and_the_fix() -> None:
     r = _run(_BUDGET, 40, 40, 100)
-    needed = FDS_BASE + 100 * FDS_PER_SSH_HOST
+    needed = _need(100)
     assert not r["ok"]
     assert (r["hosts"], r["needed"], r["soft"], r["hard"], r["now"]) == (100, needed, 40, 40, 40)
     assert f"100 host(s) need about {needed} open files" in r["msg"]
@@ -87,8 +99,9 @@ def test_a_low_hard_limit_is_a_typed_error_naming_the_numbers_and_the_fix() -> N
 
 
 def test_a_hard_limit_between_is_raised_as_far_as_it_goes() -> None:
-    r = _run(_BUDGET, 40, 300, 100)  # needs 264: 300 is enough, 4096 is not allowed
-    assert r["ok"] and r["raised_from"] == 40 and r["now"] == 300
+    assert _need(100) < 200
+    r = _run(_BUDGET, 40, 200, 100)  # 200 is enough, 4096 is not allowed
+    assert r["ok"] and r["raised_from"] == 40 and r["now"] == 200
 
 
 def test_the_fan_out_refuses_before_asking_any_host() -> None:
