@@ -4,8 +4,8 @@ Each SSH host holds one TCP socket for the life of the pool (its engine streams 
 channels multiplexed on it, not descriptors), plus one more while it authenticates (the ssh-agent socket) or
 reconnects — at most ``concurrency`` hosts at a time. A local host runs the docker CLI as child processes
 (three pipes each) and opens the engine's unix socket per stream. The process itself needs some (stdio, the
-event loop, state and known_hosts files, the MCP transport). Below that budget, ``connect()`` fails with EMFILE on whichever hosts come last: a random part of
-the fleet would be reported unreachable.
+event loop, state and known_hosts files, the MCP transport). Below that budget, ``connect()`` fails with EMFILE
+on whichever hosts come last: a random part of the fleet would be reported unreachable.
 
 :func:`ensure_fd_budget` raises the soft ``RLIMIT_NOFILE`` towards the hard one when the budget needs it
 (``resource.setrlimit``, what ``ulimit -n`` does in a shell) and raises ``FileLimitTooLow`` naming the numbers
