@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import hmac
+import socket
 import sys
 import time
 from collections.abc import Iterator
@@ -138,22 +139,39 @@ def access_token(bind: str, token_file: str | None, no_auth: bool) -> str | None
 
 async def serve_metrics(fleet: Fleet, *, selector: str | None, bind: str, port: int, token: str | None,
                         allowed_hosts: list[str], interval: float, quick: bool) -> None:
-    """Run the first diagnosis, then serve ``/metrics`` and refresh every ``interval`` seconds until stopped."""
+    """Bind, run the first diagnosis, then serve ``/metrics`` and refresh every ``interval`` seconds until stopped.
+
+    The address is bound first (a port in use fails at once, as ``ServeError``), listened on after the first run.
+    """
     import uvicorn
 
+    sock = _bind(bind, port)
     exporter = MetricsExporter(fleet, selector=selector, interval=interval, quick=quick)
-    async with fleet:
-        await exporter.refresh()
-        app = build_app(exporter, token=token, bind=bind, allowed_hosts=allowed_hosts)
-        server = uvicorn.Server(uvicorn.Config(app, host=bind, port=port, log_level="warning", access_log=False))
-        loop_task = asyncio.ensure_future(exporter.run_forever())
-        try:
-            await server.serve()
-        finally:
-            loop_task.cancel()
-            await asyncio.gather(loop_task, return_exceptions=True)
-        if not server.started:
-            raise ServeError(f"cannot listen on {bind}:{port} (address in use or not this machine's)")
+    try:
+        async with fleet:
+            await exporter.refresh()
+            app = build_app(exporter, token=token, bind=bind, allowed_hosts=allowed_hosts)
+            server = uvicorn.Server(uvicorn.Config(app, log_level="warning", access_log=False))
+            loop_task = asyncio.ensure_future(exporter.run_forever())
+            try:
+                await server.serve(sockets=[sock])
+            finally:
+                loop_task.cancel()
+                await asyncio.gather(loop_task, return_exceptions=True)
+    finally:
+        sock.close()
+
+
+def _bind(bind: str, port: int) -> socket.socket:
+    family = socket.AF_INET6 if ":" in bind else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind((bind, port))
+    except OSError as exc:
+        sock.close()
+        raise ServeError(f"cannot listen on {bind}:{port}: {exc.strerror or exc}") from None
+    return sock
 
 
 __all__ = ["DEFAULT_PORT", "MetricsExporter", "access_token", "build_app", "parse_listen", "serve_metrics"]
