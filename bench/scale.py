@@ -25,6 +25,7 @@ import argparse
 import contextlib
 import json
 import os
+import shlex
 import signal
 import statistics
 import subprocess
@@ -223,7 +224,7 @@ def main() -> None:
                            f"{n * MB_PER_CONNECTED_HOST + 1024} MB")
     results: dict = {"date": datetime.now(UTC).isoformat(timespec="seconds"), "machine": machine(),
                      "args": vars(args), "sizes": {}, "note": args.note,
-                     "command": "python -m bench.scale " + " ".join(sys.argv[1:])}
+                     "command": shlex.join(["python", "-m", "bench.scale", *sys.argv[1:]])}
     started = time.monotonic()
     env = None
     try:
