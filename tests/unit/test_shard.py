@@ -192,3 +192,46 @@ def test_cli_bad_shard_exits_2_and_says_why(tmp_path: Path, value: str, said: st
     result = CliRunner().invoke(app, ["-i", str(inv), "--shard", value, "hosts"])
     assert result.exit_code == 2
     assert said in result.output and "--shard" in result.output
+
+
+@pytest.mark.filterwarnings("ignore::DeprecationWarning")
+async def test_the_mcp_server_of_a_shard_knows_only_its_hosts(tmp_path: Path) -> None:
+    from mcp import Client
+
+    from dozor.mcp.server import build_server
+
+    inv = _inventory_file(tmp_path, 30)
+    whole = load_inventory_names(inv)
+    seen: list[str] = []
+    for k in (1, 2):
+        async with Client(build_server(inventory=str(inv), shard=f"{k}/2")) as c:
+            out = (await c.call_tool("fleet_hosts", {})).structured_content
+            names = [h["name"] for h in out["hosts"]]
+            assert names == [n for n in whole if shard_index(n, 2) == k]
+            seen += names
+            # a host of the other shard cannot be reached through this server: it selects nothing
+            other = next(n for n in whole if shard_index(n, 2) != k)
+            again = await c.call_tool("fleet_hosts", {"host": other})
+            assert not again.is_error and again.structured_content.get("hosts", []) == []
+            assert again.content[0].text.startswith("0 hosts")
+    assert sorted(seen) == sorted(whole)
+    with pytest.raises(ShardError, match="N must be between"):
+        build_server(inventory=str(inv), shard="1/0")
+
+
+def load_inventory_names(path: Path) -> list[str]:
+    from dozor.inventory import load_inventory
+
+    return list(load_inventory(path).hosts)
+
+
+def test_serve_passes_the_shard(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from dozor.cli.app import app
+    from dozor.mcp import serving
+
+    seen: list[dict] = []
+    monkeypatch.setattr(serving, "serve_stdio", lambda **kw: seen.append(kw))
+    monkeypatch.setattr("dozor.cli.gc_policy.long_running", lambda: None)
+    r = CliRunner().invoke(app, ["-i", "f.toml", "--shard", "2/5", "serve"])
+    assert r.exit_code == 0, r.output
+    assert seen == [{"inventory": "f.toml", "read_only": False, "shard": "2/5"}]
