@@ -120,3 +120,22 @@ def test_the_fan_out_refuses_before_asking_any_host() -> None:
     assert r["raised"] and r["asked"] == 0 and "300 host(s)" in r["msg"]
     ok = _run(body, 2048, 2048, 300)
     assert ok == {"raised": False, "asked": 300}
+
+
+def test_an_mcp_call_says_why_instead_of_failing_hosts() -> None:
+    body = """
+    import tempfile, warnings
+    warnings.simplefilter("ignore")
+    from mcp import Client
+    from dozor.mcp.server import build_server
+    path = tempfile.mktemp(suffix=".toml")
+    open(path, "w").write("".join(f'[hosts.h{i}]\\naddress = "127.0.8.{i % 250 + 1}"\\n' for i in range(n)))
+    async def main():
+        async with Client(build_server(inventory=path)) as c:
+            r = await c.call_tool("server_status", {})
+            return {"error": r.is_error, "text": r.content[0].text}
+    print(json.dumps(asyncio.run(main())))
+    """
+    r = _run(body, 40, 40, 100)
+    assert r["error"] and f"100 host(s) need about {_need(100)} open files" in r["text"]
+    assert "`ulimit -n 4096`" in r["text"]
