@@ -10,8 +10,10 @@ Everything lives under one directory (default ``/tmp/dzb``, never the test fleet
     DIR/ssh_config             OpenSSH aliases bNNN (for ssh and Ansible)
     DIR/n{N}/                  per size: fleet.toml (dozor), hosts.ini (Ansible), hosts.txt (aliases)
 
-Hosts listen on 127.0.2.K:22 (K = 1..N), away from the test fleet's 127.0.0.x. sshd keeps OpenSSH's
-defaults for ``MaxStartups`` and ``MaxSessions``. ``SetEnv`` gives every exec a clean HOME and
+Hosts listen on 127.0.2.K:22 (K = 1..N), away from the test fleet's 127.0.0.x; with ``SUBNET`` set to a /16
+prefix such as ``127.1.`` (two dots) host K listens on 127.1.B.H (B = (K-1) // 250, H = (K-1) % 250 + 1), so
+the fleet can grow past 250 hosts (``bench/scale.py``; the test fleets use 127.0.2-201.x, never 127.1.x).
+sshd keeps OpenSSH's defaults for ``MaxStartups`` and ``MaxSessions``. ``SetEnv`` gives every exec a clean HOME and
 ``DOCKER_HOST`` of the shared engine, as the test fleet does (its helpers are reused for the engine,
 the busybox image and the teardown).
 """
@@ -34,6 +36,8 @@ CHATTY_LINES = 20_000
 CHATTY_ERROR_EVERY = 100  # 1 % error lines
 SUBNET = "127.0.2."
 MAX_HOSTS = 250
+"""Hosts a /24 ``SUBNET`` (``127.0.2.``) holds; a /16 one (``127.1.``) holds ``MAX_WIDE_HOSTS``."""
+MAX_WIDE_HOSTS = 250 * 256
 
 
 def _sh(script: str) -> str:
@@ -100,7 +104,7 @@ class BenchEnv:
         return self.dir / "ssh_config"
 
     def address(self, i: int) -> str:
-        return f"{SUBNET}{i}"
+        return address(i)
 
     def alias(self, i: int) -> str:
         return f"b{i:03d}"
@@ -120,6 +124,18 @@ class BenchEnv:
 
     def hosts_json(self, n: int) -> Path:
         return self.size_dir(n) / "hosts.json"
+
+
+def max_hosts() -> int:
+    """How many hosts ``SUBNET`` holds: 250 in a /24 prefix (``127.0.2.``), 64,000 in a /16 one (``127.1.``)."""
+    return MAX_HOSTS if SUBNET.count(".") == 3 else MAX_WIDE_HOSTS
+
+
+def address(i: int) -> str:
+    """Host ``i``'s (1-based) loopback address in ``SUBNET``."""
+    if SUBNET.count(".") == 3:
+        return f"{SUBNET}{i}"
+    return f"{SUBNET}{(i - 1) // 250}.{(i - 1) % 250 + 1}"
 
 
 # ------------------------------------------------------------------------------------------- bring up
@@ -200,8 +216,8 @@ def _write_ssh_config(env: BenchEnv, n: int) -> None:
 
 def up(d: Path, n_hosts: int, sizes: list[int], log=print) -> BenchEnv:
     """Start the engine, the compose project and ``n_hosts`` sshd; write inventories for every size."""
-    if n_hosts > MAX_HOSTS:
-        raise ValueError(f"at most {MAX_HOSTS} hosts")
+    if n_hosts > max_hosts():
+        raise ValueError(f"at most {max_hosts()} hosts in {SUBNET} (a /16 prefix such as 127.1. holds more)")
     problems = tf.check_prerequisites()
     if problems:
         tf.install_packages()

@@ -31,6 +31,15 @@ CIPHERS = [
 ]
 
 
+def raise_file_limit() -> None:
+    """Soft RLIMIT_NOFILE up to the hard limit: a socket per host, all hosts at once (what any client must do)."""
+    import resource
+
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if soft != hard:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
+
+
 async def connect(plan: dict, alias: str, keys: list, known: asyncssh.SSHKnownHosts) -> asyncssh.SSHClientConnection:
     h = plan["hosts"][alias]
     return await asyncssh.connect(
@@ -56,6 +65,7 @@ async def one(plan: dict, alias: str, keys: list, known: asyncssh.SSHKnownHosts)
 
 async def main(plan: dict, repeat: int = 0) -> dict:
     """All hosts at once; with ``repeat`` > 0, then ``repeat`` more rounds on the open connections (warm floor)."""
+    raise_file_limit()
     keys = [asyncssh.read_private_key(plan["identity"])]
     known = asyncssh.read_known_hosts(plan["known_hosts"])
     started = time.monotonic()

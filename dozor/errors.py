@@ -3,6 +3,8 @@
     DozorError
     ├── InventoryError            the inventory cannot be used (file, TOML, schema, seed variables)
     ├── UnknownHostError          a selector term matched no host                    (also a ValueError)
+    ├── ShardError                a --shard value is not K/N or a host pattern       (also a ValueError)
+    ├── FileLimitTooLow           RLIMIT_NOFILE cannot hold a connection per selected host
     ├── ServeError                the MCP server cannot start as asked (token, bind address)
     ├── DuplicateCollector        two collectors share one name (found at discovery, a bug in dozor)
     ├── EngineUnavailable         the Engine API socket did not serve: use the docker CLI instead
@@ -55,6 +57,7 @@ __all__ = [
     "EngineRefused",
     "EngineTimeout",
     "EngineUnavailable",
+    "FileLimitTooLow",
     "GuardRefused",
     "HostKeyMismatch",
     "HostKeyUnknown",
@@ -63,6 +66,7 @@ __all__ = [
     "Refused",
     "ServeError",
     "ServiceNotFound",
+    "ShardError",
     "TransportError",
     "UnixSocketUnavailable",
     "UnknownHostError",
@@ -94,6 +98,22 @@ class InventoryError(DozorError):
 
 class UnknownHostError(DozorError, ValueError):
     """A pattern term matched no host."""
+
+
+class ShardError(DozorError, ValueError):
+    """A ``--shard`` value is neither ``K/N`` (1 ≤ K ≤ N) nor a host pattern."""
+
+
+class FileLimitTooLow(DozorError):
+    """The process may not open enough files for one connection per selected host, even after raising its soft
+    limit to the hard one. ``needed``, ``soft`` and ``hard`` are the numbers the message names."""
+
+    def __init__(self, message: str, *, hosts: int, needed: int, soft: int, hard: int) -> None:
+        super().__init__(message)
+        self.hosts = hosts
+        self.needed = needed
+        self.soft = soft
+        self.hard = hard
 
 
 class ServeError(DozorError):

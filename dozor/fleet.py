@@ -190,7 +190,7 @@ class Fleet:
         from dozor.reports import DiagnosisReport
 
         if remember:
-            key = selection_key(mode, host, services)
+            key = selection_key(mode, host, services, shard=self.inventory.shard)
             path = memory_path(self.inventory.defaults.state_dir or default_state_dir(), key)
             report, self._memory[key] = recall(report, path, selection=key, cached=self._memory.get(key))
         return DiagnosisReport.of(report)

@@ -59,6 +59,15 @@ def root(
             autocompletion=_complete_host,
         ),
     ] = None,
+    shard: Annotated[
+        str | None,
+        typer.Option(
+            "--shard",
+            envvar="DOZOR_SHARD",
+            help="Own only part of the inventory: K/N (1 ≤ K ≤ N, hosts spread by a stable hash of their name) or "
+            "a host pattern such as @eu. --host then selects inside the shard (docs/scale.md).",
+        ),
+    ] = None,
     json: Annotated[bool, typer.Option("--json", help="Print JSON (the pydantic models) instead of tables.")] = False,
     read_only: Annotated[
         bool,
@@ -74,7 +83,16 @@ def root(
         read_only = read_only or env_flag("DOZOR_READ_ONLY")
     except ValueError as exc:
         raise fail(str(exc)) from None
-    ctx.obj = Options(inventory=inventory, host=host, json=json, read_only=read_only, progress=not no_progress)
+    if shard is not None:
+        from dozor.errors import ShardError
+        from dozor.inventory.shard import parse_shard
+
+        try:
+            parse_shard(shard)
+        except ShardError as exc:
+            raise fail(str(exc)) from None
+    ctx.obj = Options(inventory=inventory, host=host, json=json, read_only=read_only, progress=not no_progress,
+                      shard=shard)
 
 
 def _emit_json(model: object) -> None:
@@ -205,6 +223,11 @@ app.command("drift")(drift.drift)
 from dozor.cli import watch  # noqa: E402 — the live fleet in the foreground (dozor.live)
 
 app.command("watch")(watch.watch)
+
+
+from dozor.cli import metrics  # noqa: E402 — Prometheus /metrics of the fleet or one shard (dozor.exporter)
+
+app.command("metrics")(metrics.metrics)
 
 
 def main() -> None:

@@ -35,6 +35,7 @@ class Options:
     json: bool
     read_only: bool
     progress: bool
+    shard: str | None = None
 
 
 def options(ctx: typer.Context) -> Options:
@@ -52,13 +53,15 @@ def fail(message: str, code: Exit = Exit.USAGE) -> typer.Exit:
 
 
 def open_fleet(opts: Options) -> Fleet:
-    """Load the inventory named by the options; a bad one ends the process with exit 2."""
+    """Load the inventory named by the options, cut to ``--shard``; a bad one ends the process with exit 2."""
+    from dozor.errors import InventoryError, ShardError
     from dozor.fleet import Fleet
-    from dozor.inventory.loader import InventoryError
+    from dozor.inventory.loader import load_inventory
+    from dozor.inventory.shard import apply_shard
 
     try:
-        return Fleet.load(opts.inventory)
-    except InventoryError as exc:
+        return Fleet(apply_shard(load_inventory(opts.inventory), opts.shard))
+    except (InventoryError, ShardError) as exc:
         raise fail(str(exc)) from None
 
 
@@ -91,9 +94,13 @@ def run_fleet(opts: Options, job: Callable[[Fleet, Progress | None], Awaitable[T
                     return await job(fleet, tick)
             return await job(fleet, None)
 
+    from dozor.errors import FileLimitTooLow
+
     try:
         return run_sync(main())
     except ValueError as exc:  # the API's contract: ValueError = a bad argument (selector, name, regex...)
+        raise fail(str(exc)) from None
+    except FileLimitTooLow as exc:  # raised before any host is asked: nothing ran
         raise fail(str(exc)) from None
 
 

@@ -131,7 +131,8 @@ def report(
     if state is None:
         from dozor.cli.context import open_fleet
 
-        state = default_state_path(open_fleet(opts).inventory.defaults.state_dir or _default_state_dir())
+        inv = open_fleet(opts).inventory
+        state = default_state_path(inv.defaults.state_dir or _default_state_dir(), inv.shard)
     out = run_cron(
         rep, state_path=state, fmt="json" if opts.json else fmt, output=output, quiet=quiet, notify_urls=notify
     )

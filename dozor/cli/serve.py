@@ -59,7 +59,7 @@ def serve(
 ) -> None:
     """Run dozor as an MCP server: stdio for local clients and `ssh host "dozor serve"`, http/sse for remote ones."""
     from dozor.cli import gc_policy
-    from dozor.errors import InventoryError, ServeError
+    from dozor.errors import InventoryError, ServeError, ShardError
     from dozor.mcp import serving
 
     if http:
@@ -69,6 +69,8 @@ def serve(
     gc_policy.long_running()
     opts = options(ctx)
     common: dict[str, Any] = {"inventory": inventory or opts.inventory, "read_only": read_only or opts.read_only}
+    if opts.shard is not None:
+        common["shard"] = opts.shard
     if watch:
         common["watch"] = True
     try:
@@ -77,7 +79,7 @@ def serve(
         else:
             run = serving.serve_http if transport is Transport.HTTP else serving.serve_sse
             run(**common, bind=bind, port=port, token_file=token_file, allowed_hosts=allow_host or [])
-    except (InventoryError, ServeError) as exc:
+    except (InventoryError, ServeError, ShardError) as exc:
         raise fail(str(exc)) from None
     except KeyboardInterrupt:
         pass

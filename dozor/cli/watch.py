@@ -172,7 +172,7 @@ async def _watch(fleet: Any, hosts: list[ResolvedHost], selector: str | None,
     live = LiveFleet(hosts, fleet.pool.get, options=LiveOptions(resync=resync, poll_interval=poll_interval),
                      concurrency=inv.defaults.concurrency)
     tracker = ProblemTracker(hosts, selector=selector, state_dir=inv.defaults.state_dir or default_state_dir(),
-                             settle=settle)
+                             settle=settle, shard=inv.shard)
     if tracker.warning:
         print(f"dozor: {tracker.warning}", file=sys.stderr)
     sending: set[asyncio.Task[None]] = set()
@@ -270,8 +270,13 @@ def watch(
             raise fail(f"--notify {url[:40]!r}: not a URL (an apprise URL such as ntfy://topic or json://host/path)")
     gc_policy.long_running()
     plain = once or opts.json or not sys.stdout.isatty()
-    run_sync(_watch(fleet, hosts, selector, notify=list(notify or []), once=once, settle=settle,
-                    resync=resync, poll_interval=poll_interval, plain=plain))
+    from dozor.errors import FileLimitTooLow
+
+    try:
+        run_sync(_watch(fleet, hosts, selector, notify=list(notify or []), once=once, settle=settle,
+                        resync=resync, poll_interval=poll_interval, plain=plain))
+    except FileLimitTooLow as exc:
+        raise fail(str(exc)) from None
     raise typer.Exit(0)
 
 

@@ -8,7 +8,7 @@ from collections.abc import Callable
 from enum import StrEnum
 from pathlib import Path
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, field_validator, model_validator
 
 LOCAL = "local"
 
@@ -212,6 +212,19 @@ class Inventory(_Strict):
     )
     hosts: dict[str, Host] = Field(default_factory=dict, description="Host name -> its [hosts.NAME] table.")
     source: str = Field(default="", description="Where this inventory came from (file path or description).")
+    _whole: Inventory | None = PrivateAttr(default=None)
+    _shard: str | None = PrivateAttr(default=None)
+
+    @property
+    def shard(self) -> str | None:
+        """The shard this inventory was cut to (``2/4``, ``@eu``: :mod:`dozor.inventory.shard`), else None."""
+        return self._shard
+
+    @property
+    def whole(self) -> Inventory:
+        """The inventory before it was cut to a shard (this one when it was not): host patterns are read against
+        it, so a name from another shard selects nothing here instead of being an unknown host."""
+        return self._whole if self._whole is not None else self
 
     @model_validator(mode="after")
     def _check(self) -> Inventory:

@@ -12,6 +12,9 @@
 As in Ansible, union terms apply first, then intersections, then exclusions; a pattern of only
 ``&``/``!`` terms starts from all hosts. The result is in inventory order, without duplicates.
 A term that matches nothing is an error, so a typo never widens or narrows a run silently.
+
+An inventory cut to a shard (:mod:`dozor.inventory.shard`) reads the pattern against the whole inventory and
+keeps the shard's hosts: a host of another shard selects nothing here, and is not an unknown host.
 """
 
 from __future__ import annotations
@@ -29,6 +32,12 @@ _GLOB_CHARS = frozenset("*?[")
 
 def select_hosts(inv: Inventory, pattern: str | None) -> list[str]:
     """Host names matched by ``pattern``, in inventory order; raise ``UnknownHostError``."""
+    whole = inv.whole
+    names = _select(whole, pattern)
+    return names if whole is inv else [name for name in names if name in inv.hosts]
+
+
+def _select(inv: Inventory, pattern: str | None) -> list[str]:
     terms = [t.strip() for t in re.split(r"[,:]", pattern or "")]
     terms = [t for t in terms if t]
     union = [t for t in terms if t[0] not in "&!"]

@@ -14,6 +14,7 @@ from dozor.outcome import HostResult, HostStatus
 from dozor.runner.fleet_result import FleetResult
 from dozor.runner.questions import HostContainers
 from dozor.transport.base import Transport
+from dozor.transport.fdlimit import ensure_fd_budget
 
 
 class LiveFleet:
@@ -33,6 +34,7 @@ class LiveFleet:
     ) -> None:
         self.options = options or LiveOptions()
         self._gate = asyncio.Semaphore(concurrency)
+        self._concurrency = concurrency
         self.watchers = {
             h.name: HostWatcher(h, transport_for, self.options, self._changed, self._gate) for h in hosts
         }
@@ -45,8 +47,12 @@ class LiveFleet:
         self._event.set()
 
     async def start(self) -> None:
-        """Start every host's watcher (returns at once; :meth:`wait_ready` waits for the first reads)."""
+        """Start every host's watcher (returns at once; :meth:`wait_ready` waits for the first reads).
+
+        Raises ``FileLimitTooLow`` first when the process cannot hold a connection per host.
+        """
         if not self._tasks:
+            ensure_fd_budget([w.host for w in self.watchers.values()], self._concurrency)
             self._tasks = [asyncio.ensure_future(w.run()) for w in self.watchers.values()]
 
     async def stop(self) -> None:

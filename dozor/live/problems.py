@@ -56,10 +56,10 @@ class ProblemTracker:
     """What has been announced, by fingerprint; :meth:`evaluate` says what is newly there or gone."""
 
     def __init__(self, hosts: Sequence[ResolvedHost], *, selector: str | None, state_dir: str | Path | None,
-                 settle: float = DEFAULT_SETTLE) -> None:
+                 settle: float = DEFAULT_SETTLE, shard: str | None = None) -> None:
         self.hosts = list(hosts)
         self.settle = settle
-        self.selection = selection_key("watch", selector)
+        self.selection = selection_key("watch", selector, shard=shard)
         self.path = memory_path(state_dir, self.selection) if state_dir else None
         previous, self.warning = load_memory(self.path) if self.path else (None, None)
         self.previous_run = previous.last_run if previous else None

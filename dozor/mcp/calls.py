@@ -10,6 +10,7 @@ from mcp.server.mcpserver.exceptions import ToolError
 from mcp.types import CallToolResult, TextContent
 from pydantic import BaseModel
 
+from dozor.errors import FileLimitTooLow
 from dozor.fleet import Fleet
 from dozor.inventory.models import ResolvedHost
 from dozor.inventory.selector import UnknownHostError
@@ -44,6 +45,8 @@ async def fleet_call(ctx: Context, job: Callable[[Fleet, Progress], Awaitable[R]
         raise ToolError(str(exc)) from None
     except ValueError as exc:  # the collectors' argument checks
         raise ToolError(f"invalid argument: {exc}") from None
+    except FileLimitTooLow as exc:  # nothing ran: the server's own file limit is too low for the selection
+        raise ToolError(str(exc)) from None
     state.record(getattr(result, "operation", None) or getattr(result, "mode", "call"), result.hosts)
     return result
 

@@ -12,6 +12,7 @@ from mcp.types import Tool
 
 from dozor import __version__
 from dozor.inventory.loader import load_inventory
+from dozor.inventory.shard import apply_shard
 from dozor.mcp.prompts import add_prompts
 from dozor.mcp.registry import TOOLS, Kind, ToolSpec
 from dozor.mcp.resources import add_resources
@@ -63,20 +64,21 @@ def offered_tools(*, read_only: bool) -> list[ToolSpec]:
 
 
 def build_server(*, inventory: str | None = None, read_only: bool = False, watch: bool = False,
-                 **server_options: Any) -> DozorServer:
+                 shard: str | None = None, **server_options: Any) -> DozorServer:
     """An MCP server for the fleet in ``inventory`` (default search order when None).
 
     The inventory is loaded now so a bad one fails at startup. ``read_only`` removes the mutating
-    tools; hosts with ``read_only = true`` in the inventory refuse them per call. ``watch`` keeps every host's
-    state current by its engine event stream (:mod:`dozor.live`); status answers come from it. ``server_options``
-    go to ``MCPServer`` (``token_verifier``, ``auth`` for HTTP).
+    tools; hosts with ``read_only = true`` in the inventory refuse them per call. ``shard`` (``K/N`` or a host
+    pattern) cuts the inventory to one shard (:mod:`dozor.inventory.shard`); a bad one raises ``ShardError``.
+    ``watch`` keeps every host's state current by its engine event stream (:mod:`dozor.live`); status answers
+    come from it. ``server_options`` go to ``MCPServer`` (``token_verifier``, ``auth`` for HTTP).
     """
     live = None
     if watch:
         from dozor.live.host import LiveOptions
 
         live = LiveOptions()
-    holder = FleetHolder(load_inventory(inventory), read_only, live)
+    holder = FleetHolder(apply_shard(load_inventory(inventory), shard), read_only, live)
 
     @asynccontextmanager
     async def lifespan(_: MCPServer) -> AsyncIterator[ServerState]:

@@ -87,9 +87,10 @@ def _auth(bind: str, port: int, path: str, token: str) -> dict[str, object]:
     }
 
 
-def serve_stdio(*, inventory: str | None, read_only: bool, watch: bool = False) -> None:
-    """Serve over stdin/stdout (local clients, ``ssh host "dozor serve"``); ``watch``: live state."""
-    build_server(inventory=inventory, read_only=read_only, watch=watch).run()
+def serve_stdio(*, inventory: str | None, read_only: bool, watch: bool = False, shard: str | None = None) -> None:
+    """Serve over stdin/stdout (local clients, ``ssh host "dozor serve"``); ``watch``: live state; ``shard``: one
+    shard of the inventory."""
+    build_server(inventory=inventory, read_only=read_only, watch=watch, shard=shard).run()
 
 
 def serve_http(
@@ -101,9 +102,11 @@ def serve_http(
     token_file: str | None = None,
     allowed_hosts: list[str] | None = None,
     watch: bool = False,
+    shard: str | None = None,
 ) -> None:
     """Serve streamable HTTP on ``http://bind:port/mcp`` behind a bearer token."""
-    _serve_with_token("streamable-http", "/mcp", inventory, read_only, bind, port, token_file, allowed_hosts, watch)
+    _serve_with_token("streamable-http", "/mcp", inventory, read_only, bind, port, token_file, allowed_hosts, watch,
+                      shard)
 
 
 def serve_sse(
@@ -115,9 +118,10 @@ def serve_sse(
     token_file: str | None = None,
     allowed_hosts: list[str] | None = None,
     watch: bool = False,
+    shard: str | None = None,
 ) -> None:
     """Serve the older SSE transport (``/sse`` + ``/messages/``) behind a bearer token."""
-    _serve_with_token("sse", "/sse", inventory, read_only, bind, port, token_file, allowed_hosts, watch)
+    _serve_with_token("sse", "/sse", inventory, read_only, bind, port, token_file, allowed_hosts, watch, shard)
 
 
 def _serve_with_token(
@@ -130,7 +134,9 @@ def _serve_with_token(
     token_file: str | None,
     allowed_hosts: list[str] | None,
     watch: bool = False,
+    shard: str | None = None,
 ) -> None:
     token = load_token(token_file)
-    server = build_server(inventory=inventory, read_only=read_only, watch=watch, **_auth(bind, port, path, token))
+    server = build_server(inventory=inventory, read_only=read_only, watch=watch, shard=shard,
+                          **_auth(bind, port, path, token))
     server.run(transport, host=bind, port=port, transport_security=security_settings(bind, allowed_hosts or []))

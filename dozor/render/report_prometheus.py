@@ -1,57 +1,88 @@
-"""The report as node_exporter textfile-collector metrics, for existing Prometheus alerting."""
+"""The report as Prometheus metrics: the node_exporter textfile (``dozor report --format prometheus``) and the
+``/metrics`` answer of ``dozor metrics``, both written by ``prometheus_client``'s exposition code.
+
+The metric names and labels are the ones dashboards already use (``dozor_host_up{host,status}``,
+``dozor_alerts{severity,host}``, ``dozor_alert{severity,host,project,service,code,subject}``...). A label dozor
+has no value for (an alert without a project) is written empty, which Prometheus reads as absent.
+"""
 
 from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+
+from prometheus_client import CollectorRegistry, generate_latest
+from prometheus_client.exposition import choose_encoder
+from prometheus_client.metrics_core import GaugeMetricFamily, Metric
+from prometheus_client.registry import Collector
 
 from dozor.model.severity import Severity
 from dozor.report.models import FleetReport
 
 
-def _label(value: object) -> str:
-    """Escape a label value per the exposition format (backslash, quote, newline)."""
-    return str(value).replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n")
+def _gauge(name: str, help_: str, labels: tuple[str, ...], samples: Iterable[tuple[tuple[object, ...], float]]
+           ) -> GaugeMetricFamily:
+    family = GaugeMetricFamily(name, help_, labels=list(labels))
+    for values, value in samples:
+        family.add_metric(["" if v is None else str(v) for v in values], float(value))
+    return family
 
 
-def _labels(**kv: object) -> str:
-    return "{" + ",".join(f'{k}="{_label(v)}"' for k, v in kv.items() if v is not None) + "}"
+def report_metrics(report: FleetReport) -> Iterator[Metric]:
+    """Gauges: host up, alerts per host and severity, one series per active alert, incidents, run metadata."""
+    yield _gauge("dozor_host_up", "1 when the host answered the last dozor run, else 0.", ("host", "status"),
+                 (((h.host, h.status.value), 1 if h.answered else 0) for h in report.hosts))
+    yield _gauge("dozor_alerts", "Active alerts per host and severity.", ("severity", "host"),
+                 (((s.value, h.host), sum(1 for a in h.alerts if a.severity is s))
+                  for h in report.hosts for s in Severity))
+    yield _gauge("dozor_alert", "One series per active alert (value 1).",
+                 ("severity", "host", "project", "service", "code", "subject"),
+                 (((a.severity.value, a.host, a.project, a.service, a.code.value, a.subject), 1)
+                  for a in report.alerts))
+    yield _gauge("dozor_alerts_total", "Active alerts across the fleet per severity.", ("severity",),
+                 (((s,), n) for s, n in report.counts.items()))
+    yield _gauge("dozor_incidents", "Incidents (alerts grouped by root cause) per severity.", ("severity",),
+                 (((s.value,), sum(1 for i in report.incidents if i.severity is s)) for s in Severity))
+    yield _gauge("dozor_hosts", "Hosts selected by the run.", (), [((), len(report.hosts))])
+    yield _gauge("dozor_hosts_answered", "Hosts that answered the run.", (), [((), len(report.answered))])
+    if report.changes is not None:
+        yield _gauge("dozor_alerts_new", "Alerts new since the previous run.", (), [((), len(report.changes.new))])
+        yield _gauge("dozor_alerts_resolved", "Alerts resolved since the previous run.", (),
+                     [((), len(report.changes.resolved))])
+    yield _gauge("dozor_report_exit_code",
+                 "Exit code of the run: 0 ok, 1 warnings, 2 critical, 3 hosts unreachable.", (),
+                 [((), report.exit_code)])
+    yield _gauge("dozor_last_run_timestamp_seconds", "When the run finished (unix time).", (),
+                 [((), report.generated_at.timestamp())])
 
 
-def _num(value: float) -> str:
-    """Integers as integers, floats in full (``%g`` would round a unix time to 6 digits)."""
-    return str(int(value)) if float(value).is_integer() else repr(float(value))
+class ReportCollector(Collector):
+    """A ``prometheus_client`` collector over one report (``registry.register(ReportCollector(report))``)."""
+
+    def __init__(self, report: FleetReport) -> None:
+        self.report = report
+
+    def collect(self) -> Iterator[Metric]:
+        """The report's gauges (:func:`report_metrics`)."""
+        return report_metrics(self.report)
+
+
+def report_registry(report: FleetReport) -> CollectorRegistry:
+    """A registry holding only ``report``'s metrics (no process or platform collectors)."""
+    registry = CollectorRegistry(auto_describe=False)
+    registry.register(ReportCollector(report))
+    return registry
 
 
 def render_prometheus(report: FleetReport) -> str:
-    """Gauges: alerts per host and severity, host up, one series per active alert, run metadata."""
-    lines: list[str] = []
-
-    def metric(name: str, help_: str, samples: list[tuple[str, float]]) -> None:
-        lines.append(f"# HELP {name} {help_}")
-        lines.append(f"# TYPE {name} gauge")
-        lines.extend(f"{name}{labels} {_num(value)}" for labels, value in samples)
-
-    metric("dozor_host_up", "1 when the host answered the last dozor run, else 0.",
-           [(_labels(host=h.host, status=h.status.value), 1 if h.answered else 0) for h in report.hosts])
-    metric("dozor_alerts", "Active alerts per host and severity.",
-           [(_labels(severity=s.value, host=h.host), sum(1 for a in h.alerts if a.severity is s))
-            for h in report.hosts for s in Severity])
-    metric("dozor_alert", "One series per active alert (value 1).",
-           [(_labels(severity=a.severity.value, host=a.host, project=a.project, service=a.service,
-                     code=a.code.value, subject=a.subject), 1) for a in report.alerts])
-    metric("dozor_alerts_total", "Active alerts across the fleet per severity.",
-           [(_labels(severity=s), n) for s, n in report.counts.items()])
-    metric("dozor_incidents", "Incidents (alerts grouped by root cause) per severity.",
-           [(_labels(severity=s.value), sum(1 for i in report.incidents if i.severity is s)) for s in Severity])
-    metric("dozor_hosts", "Hosts selected by the run.", [("", len(report.hosts))])
-    metric("dozor_hosts_answered", "Hosts that answered the run.", [("", len(report.answered))])
-    if report.changes is not None:
-        metric("dozor_alerts_new", "Alerts new since the previous run.", [("", len(report.changes.new))])
-        metric("dozor_alerts_resolved", "Alerts resolved since the previous run.",
-               [("", len(report.changes.resolved))])
-    metric("dozor_report_exit_code", "Exit code of the run: 0 ok, 1 warnings, 2 critical, 3 hosts unreachable.",
-           [("", report.exit_code)])
-    metric("dozor_last_run_timestamp_seconds", "When the run finished (unix time).",
-           [("", report.generated_at.timestamp())])
-    return "\n".join(lines) + "\n"
+    """The Prometheus text format (0.0.4), for node_exporter's textfile collector."""
+    return generate_latest(report_registry(report)).decode()
 
 
-__all__ = ["render_prometheus"]
+def exposition(registry: CollectorRegistry, accept: str | None) -> tuple[bytes, str]:
+    """The registry in the format the scraper's ``Accept`` header asks for (OpenMetrics or text), and its
+    content type: ``prometheus_client``'s own negotiation."""
+    encoder, content_type = choose_encoder(accept or "")
+    return encoder(registry), content_type
+
+
+__all__ = ["ReportCollector", "exposition", "render_prometheus", "report_metrics", "report_registry"]

@@ -30,8 +30,13 @@ FORMATS = ("text", "md", "json", "prometheus")
 TEXT_MAX_TOKENS = 6000
 
 
-def default_state_path(state_dir: str | Path) -> Path:
-    """``<state_dir>/report-state.json``."""
+def default_state_path(state_dir: str | Path, shard: str | None = None) -> Path:
+    """``<state_dir>/report-state.json``; ``report-state-shard-<hash>.json`` for one shard of the inventory (two
+    shards reporting from one state directory keep apart what is new and resolved)."""
+    if shard:
+        from dozor.model.problem import fingerprint_of
+
+        return Path(state_dir).expanduser() / f"report-state-shard-{fingerprint_of(shard)}.json"
     return Path(state_dir).expanduser() / STATE_FILE
 
 

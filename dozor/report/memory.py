@@ -54,9 +54,11 @@ class Memory(BaseModel):
         return data
 
 
-def selection_key(mode: str, selector: str | None, services: list[str] | None = None) -> str:
-    """``diagnose|@web|*``: what makes two diagnoses comparable."""
-    return f"{mode}|{selector or '*'}|{','.join(sorted(services)) if services else '*'}"
+def selection_key(mode: str, selector: str | None, services: list[str] | None = None, shard: str | None = None) -> str:
+    """``diagnose|@web|*``: what makes two diagnoses comparable; ``|shard=2/4`` when the inventory is one shard
+    (two shards run from one state directory must not take each other's alerts for resolved ones)."""
+    key = f"{mode}|{selector or '*'}|{','.join(sorted(services)) if services else '*'}"
+    return f"{key}|shard={shard}" if shard else key
 
 
 def memory_path(state_dir: str | Path, selection: str) -> Path:

@@ -13,6 +13,7 @@ from dozor.errors import CommandTimeout, Refused, outcome_status
 from dozor.inventory.models import ResolvedHost
 from dozor.outcome import HostResult, HostStatus
 from dozor.transport.base import CommandResult, Transport
+from dozor.transport.fdlimit import ensure_fd_budget
 
 __all__ = ["CommandTimeout", "HostContext", "Progress", "Refused", "run_on_hosts"]
 
@@ -76,9 +77,13 @@ async def run_on_hosts(
     """Run ``operation`` on every host at once (bounded by ``concurrency``).
 
     Each host gets its own deadline (``timeouts.host``); the whole call gets ``fleet_timeout``.
-    Nothing raises out of here: failures, timeouts and refusals are ``HostResult`` statuses.
-    Results come back in the order of ``hosts``.
+    No host's failure raises out of here: failures, timeouts and refusals are ``HostResult`` statuses.
+    Results come back in the order of ``hosts``. Before any host is asked, the process must be able to hold a
+    connection per host (:func:`~dozor.transport.fdlimit.ensure_fd_budget`, which raises its soft file limit
+    when it can): else ``FileLimitTooLow`` is raised and nothing runs.
     """
+    if hosts:
+        ensure_fd_budget(hosts, concurrency)
     gate = asyncio.Semaphore(concurrency)
     done = 0
     total = len(hosts)

@@ -42,7 +42,7 @@ OUTCOMES = {
 # Errors that are not a host's outcome: an operation that lets one escape ends as an unexpected ``error``.
 NOT_OUTCOMES = {
     errors.DozorError, errors.InventoryError, errors.UnknownHostError, errors.ServeError, errors.DuplicateCollector,
-    errors.EngineUnavailable, errors.EngineRefused,
+    errors.EngineUnavailable, errors.EngineRefused, errors.ShardError, errors.FileLimitTooLow,
 }
 
 
@@ -55,6 +55,8 @@ def _instance(cls: type[BaseException]) -> BaseException:
         return cls("too slow", None)
     if cls is errors.EngineRefused:
         return cls("engine answered /x: HTTP 500: why", 500)
+    if cls is errors.FileLimitTooLow:
+        return cls("why", hosts=1, needed=66, soft=40, hard=40)
     return cls("why")
 
 

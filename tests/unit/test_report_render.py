@@ -86,10 +86,15 @@ def test_prometheus_textfile_format():
     r = fleet([host_ok("web1", [alert("web1", "worker"), alert("web1", "x", AlertCode.CONTAINER_STOPPED,
                                                                  Severity.WARNING)]), host_down("dead")])
     text = r.to_prometheus()
-    assert 'dozor_alerts{severity="critical",host="web1"} 1' in text
-    assert 'dozor_alerts{severity="warning",host="web1"} 1' in text
-    assert 'dozor_host_up{host="dead",status="unreachable"} 0' in text
-    assert f"dozor_last_run_timestamp_seconds {int(NOW.timestamp())}" in text
+    # prometheus_client writes labels sorted and values as floats: compare what Prometheus stores.
+    from prometheus_client.parser import text_string_to_metric_families
+
+    got = {(s.name, tuple(sorted(s.labels.items()))): s.value
+           for f in text_string_to_metric_families(text) for s in f.samples}
+    assert got[("dozor_alerts", (("host", "web1"), ("severity", "critical")))] == 1
+    assert got[("dozor_alerts", (("host", "web1"), ("severity", "warning")))] == 1
+    assert got[("dozor_host_up", (("host", "dead"), ("status", "unreachable")))] == 0
+    assert got[("dozor_last_run_timestamp_seconds", ())] == NOW.timestamp()
     sample = re.compile(r'^[a-z_]+(\{([a-z_]+="([^"\\]|\\.)*",?)*\})? -?[0-9.e+]+$')
     names = set()
     for line in text.splitlines():
