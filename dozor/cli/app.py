@@ -207,6 +207,12 @@ from dozor.cli import watch  # noqa: E402 — the live fleet in the foreground (
 app.command("watch")(watch.watch)
 
 
+from dozor.cli import ack, silence  # noqa: E402 — silences and acks (dozor.noise)
+
+app.add_typer(silence.app, name="silence")
+app.command("ack")(ack.ack)
+
+
 def main() -> None:
     """Console-script entry point."""
     gc_policy.pause()  # resumed by the commands that do real work (run_fleet, hosts --check, serve)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from enum import StrEnum
 
+from pydantic import Field
+
 from dozor.model.problem import Problem, rank
 from dozor.model.severity import Severity
 
@@ -34,6 +36,10 @@ class Alert(Problem):
     """One diagnosis problem: a ``Problem`` whose ``code`` is an ``AlertCode``."""
 
     code: AlertCode
+    silenced_by: str | None = Field(
+        default=None, description="Id of the silence hiding it: kept here, out of the exit code, counts and "
+        "notifications (dozor.noise).")
+    broke_through: str | None = Field(default=None, description="Why a silenced problem shows anyway: it got worse.")
 
 
 __all__ = ["Alert", "AlertCode", "Severity", "rank"]

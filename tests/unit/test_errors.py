@@ -42,7 +42,7 @@ OUTCOMES = {
 # Errors that are not a host's outcome: an operation that lets one escape ends as an unexpected ``error``.
 NOT_OUTCOMES = {
     errors.DozorError, errors.InventoryError, errors.UnknownHostError, errors.ServeError, errors.DuplicateCollector,
-    errors.EngineUnavailable, errors.EngineRefused,
+    errors.EngineUnavailable, errors.EngineRefused, errors.NoiseRefused, errors.NoiseStateCorrupt,
 }
 
 
