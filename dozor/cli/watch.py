@@ -172,7 +172,7 @@ async def _watch(fleet: Any, hosts: list[ResolvedHost], selector: str | None,
     live = LiveFleet(hosts, fleet.pool.get, options=LiveOptions(resync=resync, poll_interval=poll_interval),
                      concurrency=inv.defaults.concurrency)
     tracker = ProblemTracker(hosts, selector=selector, state_dir=inv.defaults.state_dir or default_state_dir(),
-                             settle=settle)
+                             settle=settle, inventory=inv)
     if tracker.warning:
         print(f"dozor: {tracker.warning}", file=sys.stderr)
     sending: set[asyncio.Task[None]] = set()
