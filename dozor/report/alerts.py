@@ -27,6 +27,8 @@ class AlertCode(StrEnum):
     HOST_MEMORY = "host_memory"
     CONTAINER_MEMORY = "container_memory"
     DOCKER_RECLAIMABLE = "docker_reclaimable"
+    CPU_THROTTLED = "cpu_throttled"
+    RESTART_STORM = "restart_storm"
     ERROR_BURST = "error_burst"
     LOG_PATTERN = "log_pattern"
     HOST_UNREACHABLE = "host_unreachable"

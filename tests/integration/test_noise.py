@@ -164,3 +164,21 @@ def test_an_ack_survives_runs_and_goes_when_resolved(fleet, env, tmp_path):
     fixed = _cli(env, "--host", "db1", "diagnose", "--ai")
     assert fixed.exit_code == 0, fixed.output
     assert "no acknowledged incidents" in _cli(env, "ack", "--list").output
+
+
+def test_a_cpu_throttled_container_is_reported(fleet, env):
+    """A busy loop under ``--cpus 0.1`` (ends by itself after 60 s; removed by the fixture)."""
+    fleet.docker("db1", "rm", "-f", NAME, check=False)
+    fleet.docker("db1", "run", "-d", "--name", NAME, "--network", "none", "--cpus", "0.1",
+                 "--label", f"com.docker.compose.project={PROJECT}", "--label", f"com.docker.compose.service={SERVICE}",
+                 "--label", "com.docker.compose.container-number=1", fleet.image,
+                 "sh", "-c", "timeout 60 sh -c 'while :; do :; done'")
+    time.sleep(3.5)  # >= 20 enforcement periods of 100 ms
+    out = _cli(env, "--host", "db1", "--json", "diagnose")
+    assert out.exit_code == 1, out.output
+    body = json.loads(out.output)
+    hit = [a for a in body["alerts"] if a["code"] == "cpu_throttled"]
+    assert hit and hit[0]["host"] == "db1" and hit[0]["service"] == SERVICE and hit[0]["project"] == PROJECT
+    assert "CPU periods" in hit[0]["evidence"] and "limit 0.1 CPUs" in hit[0]["evidence"]
+    text = _cli(env, "--host", "db1", "diagnose", "--ai").output
+    assert "is CPU-throttled by its quota" in text
