@@ -188,11 +188,13 @@ class Fleet:
         self, report: FleetReport, mode: str, host: str | None, services: list[str] | None, remember: bool
     ) -> DiagnosisReport:
         from dozor.inventory.models import default_state_dir
-        from dozor.noise.apply import apply_noise
+        from dozor.noise.apply import apply_baselines, apply_noise
         from dozor.report.memory import memory_path, recall, selection_key
         from dozor.reports import DiagnosisReport
 
         report = apply_noise(report, self.state_dir, self.inventory, full=mode == "diagnose" and not services)
+        if mode == "diagnose":
+            report = apply_baselines(report, self.state_dir)
         if remember:
             key = selection_key(mode, host, services)
             path = memory_path(self.inventory.defaults.state_dir or default_state_dir(), key)

@@ -21,6 +21,7 @@ from pathlib import Path
 from dozor.errors import NoiseStateCorrupt
 from dozor.inventory.models import Inventory
 from dozor.model.timetext import ts
+from dozor.noise.baselines import BASELINES_FILE, Baselines, hour_of, judge
 from dozor.noise.models import NOISE_FILE, AckNote, NoiseState, NoiseSummary
 from dozor.noise.silences import Matcher, Seen, Silence
 from dozor.noise.state import StateFile
@@ -170,6 +171,50 @@ def apply_noise(report: FleetReport, state_dir: str | Path, inventory: Inventory
     return out.model_copy(update={"noise": summary})
 
 
+def baselines_file(state_dir: str | Path) -> StateFile[Baselines]:
+    """``<state_dir>/baselines.json``."""
+    return StateFile(Path(state_dir).expanduser() / BASELINES_FILE, Baselines, indent=None)  # compact JSON
+
+
+def apply_baselines(report: FleetReport, state_dir: str | Path) -> FleetReport:
+    """Say of each log-derived alert whether its rate is usual or new for its service (``Alert.baseline``), rank
+    the usual ones below the new ones, offer steady ones as silence candidates; then record this diagnosis in the
+    7-day history (every service whose log was read, with the rates of its log-derived alerts)."""
+    hour = hour_of(report.generated_at)
+    candidates: list[str] = []
+
+    def change(b: Baselines) -> None:
+        for h in report.answered:
+            read = {(lg.project, lg.service) for lg in h.logs if not lg.error}
+            measured: dict[str, dict[str, float]] = {}
+            for a in h.alerts:
+                if a.code not in _RATED or (a.project, a.service) not in read:
+                    continue
+                service, pattern, rate = f"{a.host}|{a.project}/{a.service}", a.subject or a.code.value, problem_rate(a)
+                verdict = judge(rate, b.history(service, pattern, hour))
+                a.baseline, a.usual = verdict.text, verdict.usual
+                if verdict.steady and not a.silenced_by:
+                    candidates.append(f"{a.where} {pattern}: {verdict.text}, steady for days — if it is known, "
+                                      f"dozor silence add --match 'host={a.host} service={a.service} "
+                                      f"problem={pattern}' --for 7d --reason '…'")
+                measured.setdefault(service, {})[pattern] = max(rate, measured.get(service, {}).get(pattern, 0.0))
+            for project, service in read:
+                key = f"{h.host}|{project}/{service}"
+                b.record(key, measured.get(key, {}), hour)
+        b.prune(hour)
+
+    summary = report.noise.model_copy() if report.noise is not None else NoiseSummary()
+    try:
+        baselines_file(state_dir).update(change)
+    except NoiseStateCorrupt as exc:
+        summary.warning = "; ".join(x for x in (summary.warning, str(exc)) if x)
+    except OSError as exc:
+        summary.warning = "; ".join(x for x in (summary.warning, f"could not save the baselines: {exc}") if x)
+    summary.candidates = candidates
+    incidents = sorted(report.incidents, key=lambda i: (i.severity.rank, bool(getattr(i.root_cause, "usual", False))))
+    return report.model_copy(update={"noise": summary, "incidents": incidents})
+
+
 def silenced_line(summary: NoiseSummary | None, today: date | None = None) -> str | None:
     """``3 problems silenced (until 14:00:00Z)``, or None when nothing was silenced."""
     if summary is None or not summary.silenced:
@@ -187,7 +232,17 @@ def acked(summary: NoiseSummary | None, incident_id: str) -> AckNote | None:
     return summary.acks.get(incident_id) if summary is not None else None
 
 
-__all__ = ["BREAK_FACTOR", "acked", "apply_noise", "break_through", "noise_file", "problem_rate", "regroup",
-           "silenced_line"]
+__all__ = [
+    "BREAK_FACTOR",
+    "acked",
+    "apply_baselines",
+    "apply_noise",
+    "baselines_file",
+    "break_through",
+    "noise_file",
+    "problem_rate",
+    "regroup",
+    "silenced_line",
+]
 
 

@@ -64,9 +64,10 @@ def locked(path: Path) -> Iterator[None]:
 class StateFile(Generic[M]):
     """One JSON file holding one pydantic model."""
 
-    def __init__(self, path: str | os.PathLike[str], model: type[M]) -> None:
+    def __init__(self, path: str | os.PathLike[str], model: type[M], *, indent: int | None = 1) -> None:
         self.path = Path(path).expanduser()
         self.model = model
+        self.indent = indent
 
     def load(self) -> M:
         """The saved state; an empty one when the file does not exist. Raises ``NoiseStateCorrupt``."""
@@ -89,7 +90,7 @@ class StateFile(Generic[M]):
             state = self.load()
             result = change(state)
             if result is not False:
-                write_durable(self.path, state.model_dump_json(indent=1, exclude_defaults=False))
+                write_durable(self.path, state.model_dump_json(indent=self.indent))
             return result
 
 

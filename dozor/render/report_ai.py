@@ -82,6 +82,8 @@ def _count(n: int, noun: str) -> str:
 
 def _alert_lines(a: Alert) -> list[str]:
     out = [f"   evidence: {clean(a.evidence, 360)}", f"   action: {clean(a.action, 300)}"]
+    if a.baseline:
+        out.append(f"   rate: {clean(a.baseline, 200)}")
     if a.broke_through:
         out.append(f"   broke through its silence: {clean(a.broke_through, 200)}")
     return out
@@ -215,6 +217,10 @@ def render_ai(report: FleetReport, *, max_tokens: int = 4000) -> str:
     if cut:
         tail.append(f"Log tails cut by the byte cap, older lines not read ({len(cut)}): " + "; ".join(cut[:5])
                     + (f"; +{len(cut) - 5} more" if len(cut) > 5 else ""))
+    if report.noise is not None and report.noise.candidates:
+        tail.append("Silence candidates (the same rate for days; never silenced automatically): "
+                    + "; ".join(clean(c, 300) for c in report.noise.candidates[:5])
+                    + (f"; +{len(report.noise.candidates) - 5} more" if len(report.noise.candidates) > 5 else ""))
     scans = [f"{h.host} {lg.project}/{lg.service} {lg.scanner_requests}×"
              for h in report.hosts for lg in h.logs if lg.scanner_requests]
     if scans:

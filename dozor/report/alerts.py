@@ -42,6 +42,13 @@ class Alert(Problem):
         default=None, description="Id of the silence hiding it: kept here, out of the exit code, counts and "
         "notifications (dozor.noise).")
     broke_through: str | None = Field(default=None, description="Why a silenced problem shows anyway: it got worse.")
+    baseline: str | None = Field(
+        default=None, description="Log-derived: its rate against the 7-day history (usual, new, above usual).")
+    usual: bool | None = Field(default=None, description="True: the usual rate for this service (ranks lower).")
+
+    def sort_key(self) -> tuple[int, int, int, str]:  # type: ignore[override]
+        """Most urgent first; within a severity, a usual rate after a new one; then the noisiest."""
+        return (self.severity.rank, 1 if self.usual else 0, -self.count, self.key)
 
 
 __all__ = ["Alert", "AlertCode", "Severity", "rank"]
