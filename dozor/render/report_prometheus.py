@@ -32,11 +32,13 @@ def render_prometheus(report: FleetReport) -> str:
     metric("dozor_host_up", "1 when the host answered the last dozor run, else 0.",
            [(_labels(host=h.host, status=h.status.value), 1 if h.answered else 0) for h in report.hosts])
     metric("dozor_alerts", "Active alerts per host and severity.",
-           [(_labels(severity=s.value, host=h.host), sum(1 for a in h.alerts if a.severity is s))
+           [(_labels(severity=s.value, host=h.host), sum(1 for a in h.problems() if a.severity is s))
             for h in report.hosts for s in Severity])
     metric("dozor_alert", "One series per active alert (value 1).",
            [(_labels(severity=a.severity.value, host=a.host, project=a.project, service=a.service,
-                     code=a.code.value, subject=a.subject), 1) for a in report.alerts])
+                     code=a.code.value, subject=a.subject), 1) for a in report.active_alerts])
+    metric("dozor_alerts_silenced", "Alerts a silence keeps out of the series above (dozor silence list).",
+           [("", sum(1 for a in report.alerts if a.silenced_by))])
     metric("dozor_alerts_total", "Active alerts across the fleet per severity.",
            [(_labels(severity=s), n) for s, n in report.counts.items()])
     metric("dozor_incidents", "Incidents (alerts grouped by root cause) per severity.",

@@ -48,6 +48,8 @@ def test_a_silenced_problem_stays_in_json_out_of_counts_exit_incidents(tmp_path:
     text = r.to_ai_prompt()
     assert f"1 problem silenced (until 12:59:00Z; {sid})" in text and "redis.oom" not in text
     assert "1 problem silenced" in r.to_markdown()
+    prom = r.to_prometheus()
+    assert "redis.oom" not in prom and "dozor_alerts_silenced 1" in prom and "dozor_report_exit_code 1" in prom
 
 
 def test_only_silenced_problems_is_healthy(tmp_path: Path) -> None:
