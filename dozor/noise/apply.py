@@ -15,6 +15,7 @@ it was, with ``noise.warning`` saying why; nothing is written over it.
 
 from __future__ import annotations
 
+import contextlib
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
@@ -150,8 +151,11 @@ def apply_noise(report: FleetReport, state_dir: str | Path, inventory: Inventory
     summary = NoiseSummary()
     out = report
 
+    ran = False
+
     def change(state: NoiseState) -> bool:
-        nonlocal out
+        nonlocal out, ran
+        ran = True
         changed = apply_silences(report, state, inventory, now, summary)
         out = regroup(report) if summary.silenced else report
         changed |= apply_acks(out, state, summary, full=full)
@@ -166,7 +170,10 @@ def apply_noise(report: FleetReport, state_dir: str | Path, inventory: Inventory
             for a in h.alerts:
                 a.silenced_by = a.broke_through = None
         out = report
-    except OSError as exc:  # a state dir that cannot be written: the silences still applied in this report
+    except OSError as exc:  # a state dir that cannot be written (or locked): the silences still apply here
+        if not ran:
+            with contextlib.suppress(NoiseStateCorrupt, OSError):
+                change(noise_file(state_dir).load())
         summary.warning = f"could not save the noise state in {state_dir}: {exc}"
     return out.model_copy(update={"noise": summary})
 

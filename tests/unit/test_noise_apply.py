@@ -150,3 +150,17 @@ def test_silences_ended_a_week_ago_are_pruned(tmp_path: Path) -> None:
     _apply(tmp_path, {"web1": []})
     assert [s.matchers for s in noise_file(tmp_path).load().silences] == [{"service": "api"}]
     assert NoiseState().silences == []
+
+
+def test_a_state_dir_that_cannot_be_locked_still_applies_silences(tmp_path: Path,
+                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    sid = _silence(tmp_path, "service=worker")
+    from dozor.noise import state as state_mod
+
+    def no_lock(path: Path):
+        raise PermissionError("read-only file system")
+
+    monkeypatch.setattr(state_mod, "locked", no_lock)
+    r = _apply(tmp_path, {"web1": [_oom()]})
+    assert r.alerts[0].silenced_by == sid and r.exit_code == 0
+    assert "could not save the noise state" in (r.noise.warning or "")
