@@ -82,7 +82,7 @@ def _count(n: int, noun: str) -> str:
 
 def _alert_lines(a: Alert) -> list[str]:
     out = [f"   evidence: {clean(a.evidence, 360)}", f"   action: {clean(a.action, 300)}"]
-    if a.baseline:
+    if a.baseline and a.usual is not None:  # "no baseline yet" stays in the JSON: not worth the AI's tokens
         out.append(f"   rate: {clean(a.baseline, 200)}")
     if a.broke_through:
         out.append(f"   broke through its silence: {clean(a.broke_through, 200)}")
