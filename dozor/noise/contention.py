@@ -30,6 +30,10 @@ MIN_SAMPLE = 5
 STORM_SERVICES = 3
 
 
+def _paused(seconds: float) -> str:
+    return f"{seconds:.1f}s" if seconds < 60 else human_duration(seconds)
+
+
 def throttling_alerts(host: str, res: HostResources, containers: Sequence[ContainerStatus],
                       configs: Sequence[ServiceConfig], now: datetime) -> list[Alert]:
     """One ``cpu_throttled`` warning per container paused by its CPU quota in >= 25% of its periods."""
@@ -52,7 +56,7 @@ def throttling_alerts(host: str, res: HostResources, containers: Sequence[Contai
             count=t.throttled_periods,
             title=f"{name} is CPU-throttled by its quota",
             evidence=f"throttled in {t.throttled_periods} of {t.periods} CPU periods ({100 * t.ratio:.0f}%) {when}, "
-            f"{human_duration(t.throttled_seconds)} paused in all"
+            f"{_paused(t.throttled_seconds)} paused in all"
             + (f"; limit {limit:g} CPUs" if limit else "") + f"; threshold {100 * THROTTLE_RATIO:.0f}%",
             action="Raise its CPU limit (cpus: / deploy.resources.limits.cpus) or find what keeps it busy; "
             "latency rises while it waits for the next period.",

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from dozor.collectors.resources import ContainerResources, CpuThrottling, HostResources
+from dozor.collectors.resources import ContainerResources, CpuThrottling, HostResources, MemoryInfo
 from dozor.collectors.status import ServiceState
 from dozor.engine import queries
 from dozor.inventory.models import Thresholds
@@ -101,3 +101,15 @@ def test_restart_storm_needs_three_services_of_one_project_in_the_window() -> No
                                              _svc("web", 1, recent, project="other")], th, NOW)
     assert not restart_storm_alerts("web1", [_svc("a", 0, recent), _svc("b", 0, recent), _svc("c", 0, recent)], th,
                                     NOW)  # a deploy recreating containers is not a storm
+
+
+def test_resources_view_shows_contention() -> None:
+    from dozor.render.terminal import contention
+
+    res = _res(10, 9, "sample")
+    res.memory = MemoryInfo(total=8 * 2**30, available=4 * 2**30, used=4 * 2**30, used_percent=50.0)
+    res.containers.append(ContainerResources(id="dbxxxxxxxxxx", name="shop_db_1", cpu_percent=1.0, mem_usage=95,
+                                             mem_limit=100, mem_percent=95.0))
+    found = {(a.code, a.service) for a in contention(res)}
+    assert found == {(AlertCode.CPU_THROTTLED, "shop_api_1"), (AlertCode.CONTAINER_MEMORY, "shop_db_1")}
+    assert "0.8s paused in all" in contention(res)[0].evidence
