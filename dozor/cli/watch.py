@@ -130,7 +130,7 @@ class Table:
             hosts.add_column(col, overflow="fold")
         for h in report.hosts:
             f = fresh.get(h.host)
-            bad = sum(1 for a in h.alerts if a.severity.value != "info")
+            bad = sum(1 for a in h.problems() if a.severity.value != "info")
             state = Text(f.text(now) if f else h.status.value,
                          style="green" if f and f.kind.value == "live" else "yellow" if h.answered else "red")
             hosts.add_row(plain(h.host, 40), state, str(len(h.services)) if h.answered else "-",

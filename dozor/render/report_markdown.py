@@ -82,7 +82,7 @@ def render_markdown(report: FleetReport) -> str:
         r = h.resources
         disk = f"{r.disk_percent:.0f}% {r.disk_mount}" if r and r.disk_percent is not None else "-"
         mem = f"{r.memory_percent:.0f}%" if r and r.memory_percent is not None else "-"
-        out.append(f"| {_cell(h.host, 60)} | ok | {up}/{len(h.services)} running | {len(h.alerts)} | "
+        out.append(f"| {_cell(h.host, 60)} | ok | {up}/{len(h.services)} running | {len(h.problems())} | "
                    f"{_cell(disk, 60)} | {mem} |")
     return "\n".join(out) + "\n"
 
