@@ -9,6 +9,8 @@ loopback block, so it never meets another bench or the test fleet). Per size, in
 - warm polled: the next calls of that server without ``--watch``: pooled connections, every host asked again;
 - warm live: ``server_status`` of a ``--watch`` server once its streams are up: no host is asked;
 - first live: from starting the ``--watch`` server to every host live (connect + full read + stream);
+- RSS: the process's resident memory with every host live, and what the live state added per host (the
+  SSH connections were already open: the difference is the streams, watchers and kept containers);
 - stop → visible: ``docker stop`` of one service on the shared engine, from the engine's ``die`` event time to
   the moment every host's live state shows the container exited (median and worst over hosts and runs).
   The N hosts share ONE engine here, so one stop is N streams' event at once: a worst case for fan-in.
@@ -81,8 +83,11 @@ async def _stop_visible(inventory: str, sock: Path, runs: int) -> dict[str, Any]
     lat: list[float] = []
     async with Fleet.load(inventory) as fleet:
         hosts = fleet.select(None)
+        await fleet.status()  # connections up: what follows measures the live state itself
+        before = _rss()
         async with LiveFleet(hosts, fleet.pool.get, concurrency=fleet.inventory.defaults.concurrency) as live:
             await live.wait_ready(timeout=120)
+            live_rss = _rss()
 
             def states(want: ContainerState) -> bool:
                 return all(any(c.name == SERVICE and c.state is want for c in w.containers.values())
@@ -106,7 +111,16 @@ async def _stop_visible(inventory: str, sock: Path, runs: int) -> dict[str, Any]
                 deadline = time.monotonic() + 30
                 while not states(ContainerState.RUNNING) and time.monotonic() < deadline:
                     await asyncio.sleep(0.01)
-    return {"median": med(lat), "max": max(lat) if lat else float("nan"), "samples": len(lat)}
+    return {"median": med(lat), "max": max(lat) if lat else float("nan"), "samples": len(lat),
+            "rss": live_rss, "per_host": (live_rss - before) / len(hosts)}
+
+
+def _rss() -> int:
+    """This process's resident memory in bytes (Linux)."""
+    import resource
+
+    with open("/proc/self/statm") as f:
+        return int(f.read().split()[1]) * resource.getpagesize()
 
 
 def main() -> None:
@@ -135,12 +149,14 @@ def main() -> None:
             benv.down(d)
     print()
     print("| N | cold status s | warm polled s | warm live s | live/polled | first live s | "
-          "stop→visible median ms | worst ms | streams/h live | exec/h live |")
-    print("|---|---|---|---|---|---|---|---|---|---|")
+          "stop→visible median ms | worst ms | streams/h live | exec/h live | live/cold | RSS MB live | "
+          "live state KB/host |")
+    print("|---|---|---|---|---|---|---|---|---|---|---|---|---|")
     for n, polled, live, stop in rows:
         print(f"| {n} | {polled['cold']:.3f} | {polled['warm']:.4f} | {live['warm']:.4f} | "
               f"{live['warm'] / polled['warm']:.3f} | {live['first']:.2f} | {stop['median'] * 1000:.0f} | "
-              f"{stop['max'] * 1000:.0f} | {live['streams'] / n:.1f} | {live['channels'] / n:.1f} |")
+              f"{stop['max'] * 1000:.0f} | {live['streams'] / n:.1f} | {live['channels'] / n:.1f} | "
+              f"{live['warm'] / polled['cold']:.4f} | {stop['rss'] / 2**20:.0f} | {stop['per_host'] / 1024:.1f} |")
 
 
 if __name__ == "__main__":

@@ -26,7 +26,9 @@
     │   └── ActionFailed          a mutation ran on the host and failed             error
     ├── Refused                   refused on this host by policy                    refused
     │   └── GuardRefused          a mutation refused by the guard (``rule``)        refused
-    └── CommandRefused            ``exec`` policy refused the command (``rule``)    refused (also a ValueError)
+    ├── CommandRefused            ``exec`` policy refused the command (``rule``)    refused (also a ValueError)
+    ├── NoiseRefused              a silence or ack refused as asked (no end, matches everything…) (also a ValueError)
+    └── NoiseStateCorrupt         the silences/acks state file cannot be read: never written over
 
 The runner turns an exception into a host's outcome by looking up ``type(exc).status``
 (:func:`outcome_status`); an exception without one is an unexpected ``error``.
@@ -63,6 +65,8 @@ __all__ = [
     "HostKeyUnknown",
     "HostUnreachable",
     "InventoryError",
+    "NoiseRefused",
+    "NoiseStateCorrupt",
     "Refused",
     "ServeError",
     "ServiceNotFound",
@@ -263,4 +267,19 @@ class CommandRefused(DozorError, ValueError):
     def __init__(self, rule: str, detail: str) -> None:
         super().__init__(f"refused by rule {rule!r}: {detail}")
         self.rule = rule
+        self.detail = detail
+
+
+class NoiseRefused(DozorError, ValueError):
+    """A silence or an acknowledgement refused as asked: a bad matcher, no end, one matching everything, an
+    unknown id."""
+
+
+class NoiseStateCorrupt(DozorError):
+    """The state file of silences and acks exists but cannot be read; it is never emptied or written over."""
+
+    def __init__(self, path: str, detail: str = "unreadable") -> None:
+        super().__init__(f"state file {path} is unreadable ({detail}); it was left as it is: repair or move it "
+                         "away (nothing writes over it, and no silence or ack applies until then)")
+        self.path = path
         self.detail = detail

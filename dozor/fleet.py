@@ -21,6 +21,8 @@ from dozor.transport.pool import TransportFactory, TransportPool
 
 if TYPE_CHECKING:  # the domain packages load on first use: `dozor status` never pays for reports or ops
     from dozor.drift.models import DriftReport
+    from dozor.noise.acks import Ack
+    from dozor.noise.silences import Silence
     from dozor.ops.api import (
         DeployReport,
         DeployRequest,
@@ -186,9 +188,13 @@ class Fleet:
         self, report: FleetReport, mode: str, host: str | None, services: list[str] | None, remember: bool
     ) -> DiagnosisReport:
         from dozor.inventory.models import default_state_dir
+        from dozor.noise.apply import apply_baselines, apply_noise
         from dozor.report.memory import memory_path, recall, selection_key
         from dozor.reports import DiagnosisReport
 
+        report = apply_noise(report, self.state_dir, self.inventory, full=mode == "diagnose" and not services)
+        if mode == "diagnose":
+            report = apply_baselines(report, self.state_dir)
         if remember:
             key = selection_key(mode, host, services, shard=self.inventory.shard)
             path = memory_path(self.inventory.defaults.state_dir or default_state_dir(), key)
@@ -318,6 +324,61 @@ class Fleet:
         from dozor.ops.api import exec_command
 
         return await exec_command(self, command, host, actor=actor, max_bytes=max_bytes, progress=progress)
+
+    # -- noise (dozor.noise): silences and acks, in <state_dir>/noise.json, audited ----------------
+
+    @property
+    def state_dir(self) -> Path:
+        """dozor's state directory for this inventory (``[defaults] state_dir``, else ``~/.local/state/dozor``)."""
+        from dozor.inventory.models import default_state_dir
+
+        return Path(self.inventory.defaults.state_dir or default_state_dir()).expanduser()
+
+    def silence(self, match: str, duration: str, reason: str, *, actor: str | None = None,
+                read_only: bool = False) -> Silence:
+        """Silence the problems ``match`` picks (``"host=web* service=worker problem=redis.oom"``) for ``duration``
+        (``30m``, ``4h``, ``2d``; at most 30 days) with a ``reason``. They stay in the report with ``silenced_by``,
+        out of its exit code and notifications, until the silence ends or they get worse. Raises ``ValueError``
+        (``NoiseRefused``) for a bad matcher, no end, or one matching everything."""
+        from dozor.noise.api import add_silence
+        from dozor.ops.audit import api_actor
+
+        return add_silence(self.state_dir, self.inventory, match, duration, reason, actor=actor or api_actor(),
+                           read_only=read_only)
+
+    def silences(self, *, ended: bool = False) -> list[Silence]:
+        """Active silences (``ended``: also those ended in the last week)."""
+        from dozor.noise.api import list_silences
+
+        return list_silences(self.state_dir, ended=ended)
+
+    def expire_silence(self, silence_id: str, *, actor: str | None = None, read_only: bool = False) -> Silence:
+        """End a silence now."""
+        from dozor.noise.api import expire_silence
+        from dozor.ops.audit import api_actor
+
+        return expire_silence(self.state_dir, silence_id, actor=actor or api_actor(), read_only=read_only)
+
+    def ack(self, incident: str, note: str, *, actor: str | None = None, read_only: bool = False) -> Ack:
+        """Acknowledge an incident (its id, or 6+ characters of it, as a diagnosis showed) with a note; reports
+        show it until the incident resolves. New symptoms joining it still notify."""
+        from dozor.noise.api import ack_incident
+        from dozor.ops.audit import api_actor
+
+        return ack_incident(self.state_dir, incident, note, actor=actor or api_actor(), read_only=read_only)
+
+    def unack(self, incident: str, *, actor: str | None = None, read_only: bool = False) -> Ack:
+        """Drop an incident's ack by hand."""
+        from dozor.noise.api import unack_incident
+        from dozor.ops.audit import api_actor
+
+        return unack_incident(self.state_dir, incident, actor=actor or api_actor(), read_only=read_only)
+
+    def acks(self) -> list[Ack]:
+        """Every acknowledged incident."""
+        from dozor.noise.api import list_acks
+
+        return list_acks(self.state_dir)
 
     # -- security (dozor.security) -------------------------------------------------------------
 

@@ -230,6 +230,12 @@ from dozor.cli import metrics  # noqa: E402 — Prometheus /metrics of the fleet
 app.command("metrics")(metrics.metrics)
 
 
+from dozor.cli import ack, silence  # noqa: E402 — silences and acks (dozor.noise)
+
+app.add_typer(silence.app, name="silence")
+app.command("ack")(ack.ack)
+
+
 def main() -> None:
     """Console-script entry point."""
     gc_policy.pause()  # resumed by the commands that do real work (run_fleet, hosts --check, serve)

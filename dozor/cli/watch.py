@@ -130,7 +130,7 @@ class Table:
             hosts.add_column(col, overflow="fold")
         for h in report.hosts:
             f = fresh.get(h.host)
-            bad = sum(1 for a in h.alerts if a.severity.value != "info")
+            bad = sum(1 for a in h.problems() if a.severity.value != "info")
             state = Text(f.text(now) if f else h.status.value,
                          style="green" if f and f.kind.value == "live" else "yellow" if h.answered else "red")
             hosts.add_row(plain(h.host, 40), state, str(len(h.services)) if h.answered else "-",
@@ -172,7 +172,8 @@ async def _watch(fleet: Any, hosts: list[ResolvedHost], selector: str | None,
     live = LiveFleet(hosts, fleet.pool.get, options=LiveOptions(resync=resync, poll_interval=poll_interval),
                      concurrency=inv.defaults.concurrency)
     tracker = ProblemTracker(hosts, selector=selector, state_dir=inv.defaults.state_dir or default_state_dir(),
-                             settle=settle, shard=inv.shard)
+                             settle=settle, shard=inv.shard,
+                             inventory=inv)
     if tracker.warning:
         print(f"dozor: {tracker.warning}", file=sys.stderr)
     sending: set[asyncio.Task[None]] = set()

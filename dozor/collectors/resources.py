@@ -50,6 +50,21 @@ INTERNAL_MOUNT_PREFIXES = (
 _SYSTEM_TMPFS = ("/dev", "/sys", "/run")
 
 
+class CpuThrottling(BaseModel):
+    """CFS throttling of a container with a CPU quota (Engine API ``cpu_stats.throttling_data``: cgroup v1
+    ``cpu.stat`` nr_periods/nr_throttled/throttled_time, v2 nr_periods/nr_throttled/throttled_usec)."""
+
+    periods: int = Field(description="Enforcement periods (100 ms each by default) with the quota in force.")
+    throttled_periods: int = Field(description="Periods in which the container hit its quota and was paused.")
+    throttled_seconds: float = Field(description="Time it spent paused by the quota.")
+    window: str = Field(description="sample: between the engine's two samples (~1 s); lifetime: since it started.")
+
+    @property
+    def ratio(self) -> float:
+        """Throttled periods / periods (0 when there were none)."""
+        return self.throttled_periods / self.periods if self.periods else 0.0
+
+
 class ContainerResources(BaseModel):
     """One line of ``docker stats --no-stream`` (running containers only)."""
 
@@ -66,6 +81,8 @@ class ContainerResources(BaseModel):
     block_read: int | None = None
     block_write: int | None = None
     pids: int | None = None
+    cpu_throttling: CpuThrottling | None = Field(
+        default=None, description="Engine API only (docker stats does not show it); None without a CPU quota.")
 
 
 class DiskUsage(BaseModel):

@@ -11,7 +11,7 @@ import json
 import urllib.parse
 from typing import Any
 
-from dozor.collectors.resources import ContainerResources
+from dozor.collectors.resources import ContainerResources, CpuThrottling
 from dozor.collectors.status import LABEL_PROJECT
 
 _COMPOSE_FILTER = urllib.parse.quote(json.dumps({"label": [LABEL_PROJECT]}, separators=(",", ":")))
@@ -69,6 +69,26 @@ def _mem_no_cache(mem: dict[str, Any]) -> int | None:
     return int(usage - v2) if v2 < usage else int(usage)
 
 
+MIN_SAMPLE_PERIODS = 5
+"""Fewer enforcement periods than this between the two samples say nothing: the lifetime counters are used."""
+
+
+def parse_throttling(cpu: dict[str, Any], pre: dict[str, Any]) -> CpuThrottling | None:
+    """``throttling_data`` of a stats answer (the same keys on cgroup v1 and v2): the change between the two
+    samples when it spans ``MIN_SAMPLE_PERIODS``, else the counters since the container started; None when it
+    ran no period (no CPU quota)."""
+    now, before = cpu.get("throttling_data") or {}, pre.get("throttling_data") or {}
+    periods = int(now.get("periods") or 0)
+    if periods <= 0:
+        return None
+    throttled, ns = int(now.get("throttled_periods") or 0), int(now.get("throttled_time") or 0)
+    span = periods - int(before.get("periods") or 0)
+    if before.get("periods") and span >= MIN_SAMPLE_PERIODS:
+        return CpuThrottling(periods=span, throttled_periods=throttled - int(before.get("throttled_periods") or 0),
+                             throttled_seconds=(ns - int(before.get("throttled_time") or 0)) / 1e9, window="sample")
+    return CpuThrottling(periods=periods, throttled_periods=throttled, throttled_seconds=ns / 1e9, window="lifetime")
+
+
 def parse_stats(s: dict[str, Any], *, cpu_known: bool = True) -> ContainerResources:
     """One ``stats?stream=false`` answer to the same fields ``docker stats --no-stream`` shows.
 
@@ -110,4 +130,5 @@ def parse_stats(s: dict[str, Any], *, cpu_known: bool = True) -> ContainerResour
         block_read=read,
         block_write=write,
         pids=int(pids) if isinstance(pids, int) else 0,
+        cpu_throttling=parse_throttling(cpu, pre),
     )

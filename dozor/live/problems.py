@@ -8,7 +8,9 @@ fingerprints) from the status answer the live state gives, then compares it with
 - problems of a host that does not answer are carried over, never resolved (silence is not a fix); the host
   itself is a problem (unreachable) while it lasts;
 - what was announced is kept in ``<state_dir>/memory/watch-<hash>.json`` (the format of
-  :mod:`dozor.report.memory`), so a restarted ``dozor watch`` does not announce again what it already did.
+  :mod:`dozor.report.memory`), so a restarted ``dozor watch`` does not announce again what it already did;
+- silences (:mod:`dozor.noise`, the same ``<state_dir>/noise.json`` as every report) apply: a silenced problem
+  is never announced, and never resolved while silenced.
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from pathlib import Path
 
-from dozor.inventory.models import ResolvedHost
+from dozor.inventory.models import Inventory, ResolvedHost
 from dozor.outcome import HostResult
 from dozor.report.alerts import Alert
 from dozor.report.build import HostDiagnosis, build_fleet_report, build_host_report
@@ -56,8 +58,10 @@ class ProblemTracker:
     """What has been announced, by fingerprint; :meth:`evaluate` says what is newly there or gone."""
 
     def __init__(self, hosts: Sequence[ResolvedHost], *, selector: str | None, state_dir: str | Path | None,
-                 settle: float = DEFAULT_SETTLE, shard: str | None = None) -> None:
+                 settle: float = DEFAULT_SETTLE, shard: str | None = None,
+                 inventory: Inventory | None = None) -> None:
         self.hosts = list(hosts)
+        self.state_dir, self.inventory = state_dir, inventory
         self.settle = settle
         self.selection = selection_key("watch", selector, shard=shard)
         self.path = memory_path(state_dir, self.selection) if state_dir else None
@@ -75,7 +79,12 @@ class ProblemTracker:
         """
         mono = time.monotonic() if mono is None else mono
         report = health_report(result, self.hosts, now)
-        current = {a.fingerprint: a for h in report.hosts for a in h.alerts}
+        if self.state_dir is not None:
+            from dozor.noise.apply import apply_noise
+
+            report = apply_noise(report, self.state_dir, self.inventory)
+        hidden = {a.fingerprint for h in report.hosts for a in h.alerts if a.silenced_by}
+        current = {a.fingerprint: a for h in report.hosts for a in h.alerts if not a.silenced_by}
         answered = {h.host for h in report.answered}
         new: list[AlertChange] = []
         resolved: list[AlertChange] = []
@@ -91,7 +100,7 @@ class ProblemTracker:
         for fp in [f for f in self._appeared if f not in current]:
             del self._appeared[fp]
         for fp, old in list(self.announced.items()):
-            if fp in current or old.host not in answered:
+            if fp in current or fp in hidden or old.host not in answered:
                 continue
             gone = self._vanished.setdefault(fp, mono)
             if settled or mono - gone >= self.settle:

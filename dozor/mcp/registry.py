@@ -21,6 +21,7 @@ class Kind(StrEnum):
     READ = "read"  # only looks: read-only, idempotent
     EXEC = "exec"  # runs allowlisted read-only diagnostics: not destructive, stays in read-only mode
     MUTATE = "mutate"  # changes a host: destructive, one explicit host, removed by --read-only
+    STATE = "state"  # changes dozor's own state (silences, acks), no host: offered, refused per call when read-only
 
 
 def annotations(kind: Kind, *, idempotent: bool = False) -> ToolAnnotations:
@@ -28,13 +29,17 @@ def annotations(kind: Kind, *, idempotent: bool = False) -> ToolAnnotations:
 
     The tool's ``title`` is published beside them, in the tool itself (where the spec keeps it since 2025-06-18).
 
-    Every tool talks to remote hosts, so ``openWorldHint`` is always true. ``server_exec`` runs only
+    Every tool that talks to remote hosts has ``openWorldHint`` true; a ``STATE`` tool touches only dozor's
+    state directory. ``server_exec`` runs only
     allowlisted read-only diagnostics, yet it is not marked read-only: a client that runs read-only tools
     without asking should still show the command to its user. ``idempotent`` matters for mutating tools only:
     true where calling again with the same arguments changes nothing more.
     """
     if kind is Kind.READ:
         return ToolAnnotations(read_only_hint=True, destructive_hint=False, idempotent_hint=True, open_world_hint=True)
+    if kind is Kind.STATE:
+        return ToolAnnotations(read_only_hint=False, destructive_hint=False, idempotent_hint=False,
+                               open_world_hint=False)
     if kind is Kind.EXEC:
         return ToolAnnotations(read_only_hint=False, destructive_hint=False, idempotent_hint=True, open_world_hint=True)
     return ToolAnnotations(
@@ -78,7 +83,7 @@ def tool(name: str, kind: Kind, title: str, description: str, *, idempotent: boo
 
 HostArg = Annotated[
     str | None,
-    Field(description="Hosts: web1, web*, @group, @prod:!db1; omit = all."),
+    Field(description="Hosts: web1, web*, @group; omit = all."),
 ]
 
 SingleHostArg = Annotated[

@@ -26,6 +26,7 @@ TOOL_MODULES = (
     "dozor.mcp.tools_security",
     "dozor.mcp.tools_timeline",
     "dozor.mcp.tools_drift",
+    "dozor.mcp.tools_noise",
 )
 """Modules whose ``@tool`` functions the server offers; importing them registers the tools."""
 

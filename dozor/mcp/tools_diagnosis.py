@@ -13,17 +13,17 @@ from dozor.mcp.models import ReportOutput
 from dozor.mcp.outputs import report_output
 from dozor.mcp.registry import HostArg, Kind, tool
 
-MaxTokens = Annotated[int, Field(ge=500, le=8000, description="Text budget in tokens.")]
-Services = Annotated[list[str] | None, Field(description="Only these compose services.")]
+MaxTokens = Annotated[int, Field(ge=500, le=8000, description="Token budget.")]
+Services = Annotated[list[str] | None, Field(description="Only these services.")]
 
 
 @tool(
     "server_diagnose",
     Kind.READ,
     "Diagnose fleet",
-    "Full diagnosis of Docker hosts in one call: state and health, crash loops, OOM kills, missing services, "
-    "disk/memory/load, every service's recent logs. Incidents first (a root cause and the symptoms it "
-    "explains), then alerts by severity with evidence and an action.",
+    "Full diagnosis in one call: state, health, crash loops, OOM kills, missing services, "
+    "disk/memory/CPU, every service's recent logs. Incidents (root cause, then symptoms), then alerts "
+    "with evidence and action.",
 )
 async def server_diagnose(
     ctx: Context, host: HostArg = None, services: Services = None, max_tokens: MaxTokens = 3000
@@ -38,8 +38,7 @@ async def server_diagnose(
     "server_health",
     Kind.READ,
     "Quick health check",
-    "Quick health check of Docker hosts: container state and healthchecks only (no resources, no logs), "
-    "alerts by severity. Faster than server_diagnose.",
+    "Quick check: container state and healthchecks only, alerts by severity. Faster than server_diagnose.",
 )
 async def server_health(
     ctx: Context, host: HostArg = None, services: Services = None, max_tokens: MaxTokens = 2000
@@ -54,15 +53,15 @@ async def server_health(
     "server_analyze_logs",
     Kind.READ,
     "Analyse service logs",
-    "Deep log analysis of one compose service on the selected hosts: known error patterns with counts, "
-    "times and an action; repeated messages clustered; scanner requests apart.",
+    "Deep log analysis of one service: known error patterns (counts, times, action), repeated messages "
+    "clustered, scanners apart.",
 )
 async def server_analyze_logs(
     ctx: Context,
-    service: Annotated[str, Field(description="Compose service name.")],
+    service: Annotated[str, Field(description="Service name.")],
     host: HostArg = None,
-    lines: Annotated[int, Field(ge=1, le=5000, description="Log lines to analyse per host.")] = 1000,
-    project: Annotated[str | None, Field(description="Compose project, if ambiguous.")] = None,
+    lines: Annotated[int, Field(ge=1, le=5000, description="Lines per host.")] = 1000,
+    project: Annotated[str | None, Field(description="Project, if ambiguous.")] = None,
     max_tokens: MaxTokens = 3000,
 ) -> Annotated[CallToolResult, ReportOutput]:
     """Analyse a service's logs on the selected hosts."""

@@ -19,8 +19,8 @@ from dozor.render.drift_text import render_ai
     "fleet_drift",
     Kind.READ,
     "Configuration drift",
-    "Configuration drift: compose services on several hosts compared by image (and ID), command, env names "
-    "(never values), limits, restart, ports, healthcheck, labels. Differences only.",
+    "Config drift: services on several hosts compared by image (and ID), command, env names (never "
+    "values), limits, restart, ports, healthcheck, labels.",
 )
 async def fleet_drift(
     ctx: Context,

@@ -114,14 +114,14 @@ def _restart_text(host: str, r: RestartResult) -> str:
     "server_restart",
     Kind.MUTATE,
     "Restart a service",
-    "Restart one compose service on exactly one host (read-only hosts refused). Reports the containers' new "
-    "start time and health. Audited.",
+    "Restart one compose service on exactly one host (not a read-only one); reports the new start time "
+    "and health. Audited.",
 )
 async def server_restart(
     ctx: Context,
     host: SingleHostArg,
     service: Annotated[str, Field(description="Compose service to restart.")],
-    project: Annotated[str | None, Field(description="Compose project, if ambiguous.")] = None,
+    project: Annotated[str | None, Field(description="Project, if ambiguous.")] = None,
 ) -> Annotated[CallToolResult, FleetOut[RestartData]]:
     """Restart a service on one host."""
     h = target(ctx, host, "server_restart", ["restart", service])
@@ -155,15 +155,15 @@ def _deploy_text(host: str, d: DeployReport) -> str:
     "server_deploy",
     Kind.MUTATE,
     "Deploy a project",
-    "Deploy an inventory compose project on exactly one host, in the background (optional git pull, image "
-    "pull, build). Returns the deploy id for server_deploy_status. Audited.",
+    "Deploy an inventory compose project on exactly one host in the background (optional git pull, pull, "
+    "build); returns an id for server_deploy_status. Audited.",
 )
 async def server_deploy(
     ctx: Context,
     host: SingleHostArg,
-    project: Annotated[str, Field(description="Compose project name from the inventory.")],
+    project: Annotated[str, Field(description="Inventory compose project.")],
     services: Annotated[list[str] | None, Field(description="Only these services.")] = None,
-    git_pull: Annotated[bool, Field(description="git pull in the project directory first.")] = False,
+    git_pull: Annotated[bool, Field(description="git pull first.")] = False,
     pull: Annotated[bool, Field(description="Pull images first.")] = False,
     build: Annotated[bool, Field(description="Build images first.")] = False,
     wait: Annotated[bool, Field(description="Wait (up to 10 min), check health.")] = False,
@@ -211,8 +211,7 @@ def _states_text(host: str, states: list[DeployState]) -> str:
     "server_deploy_status",
     Kind.READ,
     "Deploy status",
-    "Background deploys read from the hosts: one by id, or the latest of each project (running, succeeded, "
-    "failed or lost; step, exit code, times, log tail).",
+    "Background deploys: one by id, or each project's latest (state, step, exit code, times, log tail).",
 )
 async def server_deploy_status(
     ctx: Context,
@@ -255,17 +254,17 @@ def _prune_text(host: str, p: PruneReport) -> str:
     Kind.MUTATE,
     "Prune Docker leftovers",
     "Free disk on exactly one host: stopped containers, dangling (or all unused) images, build cache, "
-    "optionally volumes. confirm=false previews; true removes. Audited.",
+    "optionally volumes. confirm=false previews. Audited.",
     idempotent=True,  # a second prune with the same options finds nothing more to remove
 )
 async def server_prune(
     ctx: Context,
     host: SingleHostArg,
-    confirm: Annotated[bool, Field(description="Actually remove; false = preview only.")] = False,
-    images_all: Annotated[bool, Field(description="Every unused image, not only dangling ones.")] = False,
+    confirm: Annotated[bool, Field(description="Remove; false = preview.")] = False,
+    images_all: Annotated[bool, Field(description="All unused images, not only dangling.")] = False,
     volumes: Annotated[bool, Field(description="Also unused volumes (data loss!).")] = False,
     build_cache: Annotated[bool, Field(description="Also the build cache.")] = True,
-    until: Annotated[str | None, Field(description="Only things older than this: 24h, 7d, 30m.")] = None,
+    until: Annotated[str | None, Field(description="Older than: 24h, 7d.")] = None,
 ) -> Annotated[CallToolResult, FleetOut[PruneData]]:
     """Preview or run a prune on one host."""
     opts = PruneOptions(images_all=images_all, volumes=volumes, build_cache=build_cache, until=until)
@@ -303,11 +302,11 @@ def _exec_text(host: str, e: ExecOutput) -> str:
     Kind.EXEC,
     "Run a diagnostic command",
     "Run one allowlisted read-only command (docker ps/logs/inspect, df, free, ss, systemctl status, "
-    "journalctl...) on the selected hosts, no shell. Audited.",
+    "journalctl...), no shell. Audited.",
 )
 async def server_exec(
     ctx: Context,
-    command: Annotated[str, Field(description="The command line, e.g. 'docker ps -a' or 'df -h'.")],
+    command: Annotated[str, Field(description="e.g. 'docker ps -a', 'df -h'.")],
     host: HostArg = None,
 ) -> Annotated[CallToolResult, FleetOut[ExecData]]:
     """Run an allowlisted command on the selected hosts."""

@@ -18,15 +18,15 @@ from dozor.mcp.registry import HostArg, Kind, tool
     "server_security",
     Kind.READ,
     "Security review",
-    "Security review of Docker hosts: open datastore/admin ports, privileged containers, socket and host "
-    "mounts, root users, missing limits, unpinned images, sshd password login, exposed Docker API, .env "
-    "files, inline secrets, scanners. Findings with evidence and a fix.",
+    "Security review: exposed datastore/admin ports and Docker API, privileged containers, socket/host "
+    "mounts, root users, no limits, unpinned images, sshd password login, .env files, inline secrets, "
+    "scanners.",
 )
 async def server_security(
     ctx: Context,
     host: HostArg = None,
     logs: Annotated[bool, Field(description="Also scan access logs for scanners.")] = True,
-    max_tokens: Annotated[int, Field(ge=500, le=8000, description="Text budget in tokens.")] = 3000,
+    max_tokens: Annotated[int, Field(ge=500, le=8000, description="Token budget.")] = 3000,
 ) -> Annotated[CallToolResult, SecurityOutput]:
     """Audit the selected hosts."""
     report = await fleet_call(ctx, lambda f, p: f.security(host, logs=logs, progress=p))

@@ -19,16 +19,15 @@ from dozor.render.timeline_text import timeline_text
     "fleet_timeline",
     Kind.READ,
     "Fleet timeline",
-    "What happened in a time window, oldest first: container start/exit/OOM/kill/restart, health changes, "
-    "create/remove, image pulls, deploys, audited actions; crash loops one line each. Each host says from "
-    "when its engine can tell.",
+    "What happened in a window, oldest first: starts, exits, OOM, kills, health changes, pulls, deploys, "
+    "audited actions; a crash loop is one line. Per host: from when its engine knows.",
 )
 async def fleet_timeline(
     ctx: Context,
     host: HostArg = None,
     since: Annotated[str, Field(description="Start: 10m, 2h, 1d ago, or a time.")] = "1h",
     until: Annotated[str | None, Field(description="End (default: now).")] = None,
-    service: Annotated[list[str] | None, Field(description="Only these compose services.")] = None,
+    service: Annotated[list[str] | None, Field(description="Only these services.")] = None,
     limit: Annotated[int, Field(ge=1, le=300, description="Most entries (newest kept).")] = 100,
 ) -> Annotated[CallToolResult, TimelineOutput]:
     """The timeline of the selected hosts."""

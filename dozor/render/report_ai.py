@@ -19,6 +19,8 @@ from datetime import date
 from dozor.model.incident import Incident
 from dozor.model.severity import Severity
 from dozor.model.timetext import ts
+from dozor.noise.apply import acked, silenced_line
+from dozor.noise.models import NoiseSummary
 from dozor.render.sanitize import clean, fence
 from dozor.report.alerts import Alert, AlertCode
 from dozor.report.models import AlertChange, FleetReport
@@ -79,7 +81,24 @@ def _count(n: int, noun: str) -> str:
 
 
 def _alert_lines(a: Alert) -> list[str]:
-    return [f"   evidence: {clean(a.evidence, 360)}", f"   action: {clean(a.action, 300)}"]
+    out = [f"   evidence: {clean(a.evidence, 360)}", f"   action: {clean(a.action, 300)}"]
+    if a.baseline and a.usual is not None:  # "no baseline yet" stays in the JSON: not worth the AI's tokens
+        out.append(f"   rate: {clean(a.baseline, 200)}")
+    if a.broke_through:
+        out.append(f"   broke through its silence: {clean(a.broke_through, 200)}")
+    return out
+
+
+def _ack_line(inc: Incident, noise: NoiseSummary | None, today: date) -> list[str]:
+    """``acknowledged: <note>, since T (by X)``, and the symptoms that joined since."""
+    ack = acked(noise, inc.id)
+    if ack is None:
+        return []
+    when = ack.since.strftime("%H:%M:%SZ") if ack.since.date() == today else ts(ack.since)
+    line = f"   acknowledged: {clean(ack.note, 200)}, since {when} (by {clean(ack.by, 60)})"
+    if ack.new_symptoms:
+        line += f"; {_count(len(ack.new_symptoms), 'new symptom')} since the ack"
+    return [line]
 
 
 def _novelty(inc: Incident, today: date) -> str:
@@ -94,7 +113,7 @@ def _novelty(inc: Incident, today: date) -> str:
     return f" (ongoing since {first.strftime('%H:%M:%SZ') if first.date() == today else ts(first)})"
 
 
-def _block(n: int, inc: Incident, compared: bool, today: date) -> str:
+def _block(n: int, inc: Incident, compared: bool, today: date, noise: NoiseSummary | None = None) -> str:
     """One incident: its chain, the root cause with evidence and action, then its symptoms in one line each."""
     root = inc.root_cause
     assert isinstance(root, Alert)
@@ -104,7 +123,7 @@ def _block(n: int, inc: Incident, compared: bool, today: date) -> str:
         same = [root, *[s for s in symptoms if s.code is root.code and s.subject == root.subject]]
         what = root.subject if root.code is AlertCode.LOG_PATTERN else (root.service or root.code.value)
         lines = [f"{n}. [{sev}] the same {root.code.value} ({clean(what or '', 80)}) on {len(inc.hosts)} hosts — "
-                 f"{clean(root.title, 160)}"]
+                 f"{clean(root.title, 160)} id {inc.id[:8]}"]
         lines += [f"   - {clean(x.where, 120)}: {_seen(x)}; {clean(x.evidence, 200)}" for x in same[:MAX_SAME_LINES]]
         if len(same) > MAX_SAME_LINES:  # a 200-host incident stays one block that fits the budget
             lines.append(f"   - also on {len(same) - MAX_SAME_LINES} more: "
@@ -112,12 +131,13 @@ def _block(n: int, inc: Incident, compared: bool, today: date) -> str:
         lines.append(f"   action: {clean(root.action, 300)}")
         symptoms = [s for s in symptoms if s not in same]
     elif not symptoms:
-        lines = [f"{n}. [{sev}] {clean(root.where, 120)} — {clean(root.title, 160)} ({_seen(root)})",
+        lines = [f"{n}. [{sev}] {clean(root.where, 120)} — {clean(root.title, 160)} ({_seen(root)}) id {inc.id[:8]}",
                  *_alert_lines(root)]
     else:
-        lines = [f"{n}. [{sev}] {clean(inc.summary, 400)}",
+        lines = [f"{n}. [{sev}] {clean(inc.summary, 400)} id {inc.id[:8]}",
                  f"   root cause: {clean(root.where, 120)} — {clean(root.title, 160)} ({_seen(root)})",
                  *_alert_lines(root)]
+    lines += _ack_line(inc, noise, today)
     if symptoms:  # on the root's host, a symptom's place is its service (the block's first line names the host)
         lines.append(f"   symptoms ({len(symptoms)}): " + "; ".join(
             f"{clean(_short_where(s, root), 80)} {clean(_untitled(s), 100)} ({_seen(s, today)})"
@@ -173,6 +193,11 @@ def render_ai(report: FleetReport, *, max_tokens: int = 4000) -> str:
         if unreachable:
             head.append(f"Did not answer ({len(unreachable)}): {_names(unreachable)} — nothing on them was checked.")
     head += _changes(report)
+    quiet = silenced_line(report.noise, report.generated_at.date())
+    if quiet:
+        head.append(quiet + ": out of the verdict and notifications (dozor silence list).")
+    if report.noise is not None and report.noise.warning:
+        head.append(f"(silences/acks: {clean(report.noise.warning, 300)})")
 
     tail: list[str] = []
     healthy = [h.host for h in report.healthy_hosts]
@@ -192,6 +217,10 @@ def render_ai(report: FleetReport, *, max_tokens: int = 4000) -> str:
     if cut:
         tail.append(f"Log tails cut by the byte cap, older lines not read ({len(cut)}): " + "; ".join(cut[:5])
                     + (f"; +{len(cut) - 5} more" if len(cut) > 5 else ""))
+    if report.noise is not None and report.noise.candidates:
+        tail.append("Silence candidates (the same rate for days; never silenced automatically): "
+                    + "; ".join(clean(c, 300) for c in report.noise.candidates[:5])
+                    + (f"; +{len(report.noise.candidates) - 5} more" if len(report.noise.candidates) > 5 else ""))
     scans = [f"{h.host} {lg.project}/{lg.service} {lg.scanner_requests}×"
              for h in report.hosts for lg in h.logs if lg.scanner_requests]
     if scans:
@@ -206,7 +235,7 @@ def render_ai(report: FleetReport, *, max_tokens: int = 4000) -> str:
         blocks.append("\nIssues, most urgent first (each an incident: root cause, then its symptoms):")
         used += len(blocks[0]) + 1
     for i, inc in enumerate(incidents):
-        b = _block(len(blocks), inc, compared, report.generated_at.date())
+        b = _block(len(blocks), inc, compared, report.generated_at.date(), report.noise)
         if used + len(b) + 1 > budget:
             omitted = list(incidents[i:])
             break

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dozor.model.timetext import ts
+from dozor.noise.apply import acked, silenced_line
 from dozor.render.sanitize import clean
 from dozor.report.models import AlertChange, FleetReport
 
@@ -37,14 +38,22 @@ def render_markdown(report: FleetReport) -> str:
         for title, items in (("New", ch.new), ("Resolved", ch.resolved)):
             if items:
                 out += ["", f"### {title}", "", *(_change(x) for x in items[:MAX_ROWS])]
+    quiet = silenced_line(report.noise, report.generated_at.date())
+    if quiet:
+        out += ["", _cell(quiet, 400)]
+    if report.noise is not None and report.noise.warning:
+        out += ["", f"Silences/acks not applied: {_cell(report.noise.warning, 400)}"]
     if report.incidents:
         out += ["", "## Incidents", "", "| severity | incident | root cause | symptoms | last seen |",
                 "|---|---|---|---|---|"]
         for inc in report.incidents[:MAX_ROWS]:
             r = inc.root_cause
-            out.append(f"| {inc.severity.value} | {_cell(inc.summary, 300)} | {_cell(r.where, 80)}: "
-                       f"{_cell(r.title)} | {len(inc.symptoms)} | {ts(inc.last_seen) if inc.last_seen else '-'} |")
-    alerts = report.alerts
+            ack = acked(report.noise, inc.id)
+            note = f" (acknowledged: {_cell(ack.note)}, since {ts(ack.since)})" if ack else ""
+            out.append(f"| {inc.severity.value} | {_cell(inc.summary, 300)}{note} `{inc.id[:8]}` | "
+                       f"{_cell(r.where, 80)}: {_cell(r.title)} | {len(inc.symptoms)} | "
+                       f"{ts(inc.last_seen) if inc.last_seen else '-'} |")
+    alerts = report.active_alerts
     if alerts:
         out += ["", "## Issues", "", "| severity | host | service | problem | evidence | count | last seen | action |",
                 "|---|---|---|---|---|---|---|---|"]
@@ -73,7 +82,7 @@ def render_markdown(report: FleetReport) -> str:
         r = h.resources
         disk = f"{r.disk_percent:.0f}% {r.disk_mount}" if r and r.disk_percent is not None else "-"
         mem = f"{r.memory_percent:.0f}%" if r and r.memory_percent is not None else "-"
-        out.append(f"| {_cell(h.host, 60)} | ok | {up}/{len(h.services)} running | {len(h.alerts)} | "
+        out.append(f"| {_cell(h.host, 60)} | ok | {up}/{len(h.services)} running | {len(h.problems())} | "
                    f"{_cell(disk, 60)} | {mem} |")
     return "\n".join(out) + "\n"
 

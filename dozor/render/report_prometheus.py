@@ -32,12 +32,14 @@ def report_metrics(report: FleetReport) -> Iterator[Metric]:
     yield _gauge("dozor_host_up", "1 when the host answered the last dozor run, else 0.", ("host", "status"),
                  (((h.host, h.status.value), 1 if h.answered else 0) for h in report.hosts))
     yield _gauge("dozor_alerts", "Active alerts per host and severity.", ("severity", "host"),
-                 (((s.value, h.host), sum(1 for a in h.alerts if a.severity is s))
+                 (((s.value, h.host), sum(1 for a in h.problems() if a.severity is s))
                   for h in report.hosts for s in Severity))
     yield _gauge("dozor_alert", "One series per active alert (value 1).",
                  ("severity", "host", "project", "service", "code", "subject"),
                  (((a.severity.value, a.host, a.project, a.service, a.code.value, a.subject), 1)
-                  for a in report.alerts))
+                  for a in report.active_alerts))
+    yield _gauge("dozor_alerts_silenced", "Alerts a silence keeps out of the series above (dozor silence list).",
+                 (), [((), sum(1 for a in report.alerts if a.silenced_by))])
     yield _gauge("dozor_alerts_total", "Active alerts across the fleet per severity.", ("severity",),
                  (((s,), n) for s, n in report.counts.items()))
     yield _gauge("dozor_incidents", "Incidents (alerts grouped by root cause) per severity.", ("severity",),

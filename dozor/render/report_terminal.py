@@ -5,6 +5,7 @@ from __future__ import annotations
 from rich.console import Console, Group, RenderableType
 from rich.text import Text
 
+from dozor.noise.apply import acked, silenced_line
 from dozor.render.style import SEVERITY_STYLE, counts_line, plain, problem_table, ts
 from dozor.report.models import FleetReport
 
@@ -26,15 +27,25 @@ def render_terminal(report: FleetReport) -> RenderableType:
                 line = Text(f"{label:9}", style=style)
                 line.append_text(plain(f"{x.severity.value} {where} — {x.title}"))
                 parts.append(line)
+    quiet = silenced_line(report.noise, report.generated_at.date())
+    if quiet:
+        parts.append(plain(quiet, 300, "dim"))
+    if report.noise is not None and report.noise.warning:
+        parts.append(plain(f"silences/acks: {report.noise.warning}", 400, "yellow"))
     for inc in report.incidents:
         line = Text(f"{inc.severity.value:9}", style=SEVERITY_STYLE[inc.severity.value])
         line.append_text(plain(inc.summary, 300))
         if inc.symptoms:
             line.append(f"  (+{len(inc.symptoms)} symptoms)", style="dim")
+        line.append(f"  [{inc.id[:8]}]", style="dim")
+        ack = acked(report.noise, inc.id)
+        if ack is not None:
+            line.append_text(plain(f"  acknowledged: {ack.note}, since {ts(ack.since)}", 200, "cyan"))
         parts.append(line)
-    if report.alerts:
+    alerts = report.active_alerts
+    if alerts:
         parts.append(Text("alerts", style="dim"))
-        parts.append(problem_table(report.alerts, "last seen", lambda a: Text(ts(a.last_seen) if a.last_seen else "-"),
+        parts.append(problem_table(alerts, "last seen", lambda a: Text(ts(a.last_seen) if a.last_seen else "-"),
                                    lambda a: a.evidence))
     for x in report.correlations:
         parts.append(plain(f"↔ {x.title}: {', '.join(x.hosts)}", 300, "cyan"))

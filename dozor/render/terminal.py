@@ -147,6 +147,7 @@ def resources_body(data: Any) -> RenderableType:
                 "-" if c.mem_percent is None else f"{c.mem_percent:.1f}",
             )
         parts.append(t)
+        parts += [plain(f"  {a.severity.value}: {a.title} — {a.evidence}", 400, "yellow") for a in contention(data)]
     if data.docker_df is not None:
         parts.append(docker_df_table(data.docker_df))
     if data.docker_error:
@@ -154,6 +155,19 @@ def resources_body(data: Any) -> RenderableType:
     for name, err in data.section_errors.items():
         parts.append(Text(f"  {name}: ", style="yellow") + plain(err))
     return Group(*parts)
+
+
+def contention(data: Any) -> list[Any]:
+    """The containers' contention problems in a resources answer (default thresholds): CPU throttling by the
+    quota (Engine API only) and memory within 10% of the limit — the rules ``diagnose`` applies."""
+    from dozor.inventory.models import Thresholds
+    from dozor.noise.contention import throttling_alerts
+    from dozor.report.alerts import AlertCode
+    from dozor.report.rules import resource_alerts
+
+    now = datetime.now(UTC)
+    memory = [a for a in resource_alerts("", data, Thresholds(), now) if a.code is AlertCode.CONTAINER_MEMORY]
+    return throttling_alerts("", data, [], [], now) + memory
 
 
 def docker_df_table(df: Any) -> RenderableType:

@@ -12,6 +12,7 @@ from dozor.collectors.status import ContainerState, ContainerStatus, ServiceStat
 from dozor.drift.config import ServiceConfig
 from dozor.inventory.models import Thresholds
 from dozor.model.timetext import ts
+from dozor.noise.contention import restart_storm_alerts, throttling_alerts
 from dozor.outcome import HostResult
 from dozor.report.alerts import Alert, AlertCode
 from dozor.report.correlate import correlate
@@ -82,9 +83,11 @@ def build_host_report(result: HostResult[HostDiagnosis], thresholds: Thresholds,
         )
     d = result.data
     alerts = status_alerts(result.host, d.services, thresholds, now)
+    alerts += restart_storm_alerts(result.host, d.services, thresholds, now)
     if d.resources is not None:
         alerts += resource_alerts(result.host, d.resources, thresholds, now, d.containers)
         alerts += docker_reclaimable_alerts(result.host, d.resources, thresholds, now)
+        alerts += throttling_alerts(result.host, d.resources, d.containers, d.configs, now)
     for lg in d.logs:
         alerts += log_alerts(
             result.host, lg.project, lg.service, lg.findings, thresholds,

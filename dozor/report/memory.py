@@ -11,6 +11,9 @@ Rules:
 - a problem is RESOLVED only when its host answered and no longer has it; problems of hosts that did not
   answer are carried over unchanged (silence is not a fix);
 - ``since`` is when a diagnosis of this selection first reported the problem; it survives across runs;
+- a problem a silence hides (``dozor.noise``) is never new and never resolved: it is carried over as it was
+  remembered, or not remembered at all (so it is new, and notifies, when the silence ends); one that broke
+  through its silence is new once more;
 - the file is written atomically; a missing file is a first look (everything is new), an unreadable one is
   a first look with a warning. The server process also keeps the last memory of each selection, so a
   state directory that cannot be written still gives changes within one MCP session.
@@ -97,7 +100,8 @@ def write_atomic(path: Path, text: str) -> None:
 
 def _remember(a: Alert, since: datetime | None) -> AlertChange:
     return AlertChange(key=a.key, fingerprint=a.fingerprint, severity=a.severity, code=a.code, host=a.host,
-                       project=a.project, service=a.service, title=a.title, since=since)
+                       project=a.project, service=a.service, title=a.title, since=since,
+                       broke_through=bool(a.broke_through))
 
 
 def compare(report: FleetReport, previous: Memory | None, selection: str = "") -> tuple[ReportChanges, Memory]:
@@ -115,9 +119,13 @@ def compare(report: FleetReport, previous: Memory | None, selection: str = "") -
     for h in report.hosts:
         for a in h.alerts:
             old = before.get(a.fingerprint)
-            if old is None:
-                a.change, a.since = "new", now
-                new.append(_remember(a, now))
+            if a.silenced_by:  # silenced: never new (never notified), never resolved; remembered as it was
+                if old is not None:
+                    a.change, a.since, keep[a.fingerprint] = "ongoing", old.since, old
+                continue
+            if old is None or (a.broke_through and not old.broke_through):  # a break-through is news again
+                a.change, a.since = "new", old.since if old is not None else now
+                new.append(_remember(a, a.since))
             else:
                 a.change, a.since = "ongoing", old.since
                 ongoing += 1

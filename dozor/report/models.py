@@ -16,6 +16,7 @@ from dozor.model.incident import Incident, ServiceLink
 from dozor.model.problem import fingerprint_of, rank
 from dozor.model.report import HostSection, ProblemReport, ReportExit
 from dozor.model.severity import Severity
+from dozor.noise.models import NoiseSummary
 from dozor.report.alerts import Alert, AlertCode
 from dozor.report.findings import ServiceLogSummary
 
@@ -62,8 +63,8 @@ class HostReport(HostSection):
     )
 
     def problems(self) -> Sequence[Alert]:
-        """The host's alerts."""
-        return self.alerts
+        """The host's alerts that count: a silenced one stays in ``alerts`` but not in the counts or exit code."""
+        return [a for a in self.alerts if not a.silenced_by]
 
 
 class Correlation(BaseModel):
@@ -90,6 +91,7 @@ class AlertChange(BaseModel):
     service: str | None = None
     title: str
     since: datetime | None = Field(default=None, description="When a run first reported it.")
+    broke_through: bool = Field(default=False, description="Announced as breaking through a silence.")
 
     @model_validator(mode="after")
     def _fingerprint(self) -> AlertChange:
@@ -121,12 +123,18 @@ class FleetReport(ProblemReport[HostReport]):
         default_factory=list, description="Services failing on some of their hosts only, where those are configured "
         "differently (also appended to the failing alerts' evidence)."
     )
+    noise: NoiseSummary | None = Field(default=None, description="Silences, acks and baselines applied (dozor.noise).")
 
     @computed_field  # type: ignore[prop-decorator]
     @property
     def alerts(self) -> list[Alert]:
         """Every host's alerts, most urgent first."""
         return rank(a for h in self.hosts for a in h.alerts)
+
+    @property
+    def active_alerts(self) -> list[Alert]:
+        """The alerts no silence hides, most urgent first (what renderers list)."""
+        return [a for a in self.alerts if not a.silenced_by]
 
     def unchecked(self) -> list[tuple[str, str, str]]:
         """(host, part, why) for every part of an answering host that could not be read (resources, or one of

@@ -54,8 +54,11 @@ def message(report: FleetReport) -> tuple[str, str]:
              f"{c['warning']} warning ({scope})")
     lines: list[str] = []
     new = [i for i in report.incidents if any(p.change == "new" for p in i.problems)]
+    acks = report.noise.acks if report.noise is not None else {}
     for inc in new[:MAX_LINES]:
-        lines.append(f"NEW [{inc.severity.value}] {clean(inc.summary, 240)}")
+        ack = acks.get(inc.id)
+        note = f" (acknowledged: {clean(ack.note, 80)}; new symptoms joined)" if ack is not None else ""
+        lines.append(f"NEW [{inc.severity.value}] {clean(inc.summary, 240)}{note}")
     if len(new) > MAX_LINES:
         lines.append(f"… {len(new) - MAX_LINES} more new incidents")
     for r in ch.resolved[:MAX_LINES]:

@@ -234,6 +234,12 @@ def _with_stats(res: HostResources, stats: list[ContainerResources] | BaseExcept
     return res
 
 
+def _cpu_quota(inspect: dict[str, Any]) -> bool:
+    """The container runs under a CPU quota (``cpus:``/``--cpus``, or ``cpu_quota``): it can be throttled."""
+    host = inspect.get("HostConfig") or {}
+    return bool(host.get("NanoCpus")) or (host.get("CpuQuota") or 0) > 0
+
+
 async def diagnosis_inputs(
     ctx: HostContext, *, keep: list[dict[str, Any]] | None = None
 ) -> tuple[list[ContainerStatus], HostResources | None, str | None]:
@@ -242,7 +248,8 @@ async def diagnosis_inputs(
     ``keep``: a list that receives the raw inspect objects the statuses were read from (replacing its content).
 
     Through the engine, container stats are sampled once (no CPU %) and only for running containers
-    with a memory limit: the one container figure the diagnosis rules use (memory against the limit).
+    with a memory limit or a CPU quota: the container figures the diagnosis rules use (memory against the limit,
+    CPU throttling since the container started).
     The host part (disks, memory, load) runs meanwhile. The CLI path runs both collectors in full.
     """
 
@@ -258,7 +265,8 @@ async def diagnosis_inputs(
         statuses = [container_from_inspect(c) for c in raw]
         if keep is not None:
             keep[:] = raw
-        limited = [c.id for c in statuses if c.state is ContainerState.RUNNING and c.mem_limit]
+        quota = {str(c.get("Id", ""))[:12] for c in raw if _cpu_quota(c)}
+        limited = [c.id for c in statuses if c.state is ContainerState.RUNNING and (c.mem_limit or c.id[:12] in quota)]
         compose = [s for s in statuses if s.project is not None]  # the compose-project label
         stats, host_part = await asyncio.gather(
             engine.container_stats(limited, one_shot=True), host_task, return_exceptions=True

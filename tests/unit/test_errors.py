@@ -43,6 +43,7 @@ OUTCOMES = {
 NOT_OUTCOMES = {
     errors.DozorError, errors.InventoryError, errors.UnknownHostError, errors.ServeError, errors.DuplicateCollector,
     errors.EngineUnavailable, errors.EngineRefused, errors.ShardError, errors.FileLimitTooLow,
+    errors.NoiseRefused, errors.NoiseStateCorrupt,
 }
 
 

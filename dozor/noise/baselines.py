@@ -1,0 +1,125 @@
+"""Baselines: how often each log-derived problem fires, per host/service/pattern, hour by hour over 7 days.
+
+Stored in ``<state_dir>/baselines.json`` (written like every state file: atomically, under a lock; a corrupt one
+is reported and left alone). Bounded by construction: every series is a ring of ``HOURS`` hourly buckets (a fixed
+168 integers), and a series with nothing in its last 7 days is pruned.
+
+- ``seen[host|project/service]``: 1 in each hour a diagnosis read that service's log (0 otherwise);
+- ``rates[host|project/service|pattern]``: the highest rate (events/h) a diagnosis measured in that hour.
+
+A rate is the problem's count over the span it was seen in (at least a minute: :func:`dozor.noise.apply.
+problem_rate`) — the same estimator now and in the history, so the comparison is fair.
+
+The verdict on a finding compares its rate now with the median of the hours its service was observed in the last
+7 days (before this hour; an observed hour without the pattern counts 0): ``usual`` when at most
+``USUAL_FACTOR`` × that median (and the median is not 0), ``new`` when the median is 0, ``above usual`` otherwise;
+no verdict before ``MIN_HOURS`` observed hours. A pattern present in nearly every observed hour for
+``STEADY_HOURS`` at a steady rate is a silence candidate — offered in the text, never silenced automatically.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from statistics import median
+
+from pydantic import BaseModel, Field
+
+HOURS = 7 * 24
+MIN_HOURS = 6
+USUAL_FACTOR = 3.0
+STEADY_HOURS = 48
+STEADY_SHARE = 0.9
+BASELINES_FILE = "baselines.json"
+
+
+def hour_of(t: datetime) -> int:
+    """Hours since the epoch (the bucket index)."""
+    return int(t.timestamp() // 3600)
+
+
+class Ring(BaseModel):
+    """``HOURS`` hourly buckets; ``h`` is the hour of the newest one (its slot is ``h % HOURS``)."""
+
+    h: int
+    r: list[int] = Field(default_factory=lambda: [0] * HOURS)
+
+    def advance(self, hour: int) -> None:
+        """Move the newest bucket to ``hour``, zeroing the hours skipped."""
+        if hour <= self.h:
+            return
+        for x in range(max(self.h + 1, hour - HOURS + 1), hour + 1):
+            self.r[x % HOURS] = 0
+        self.h = hour
+
+    def get(self, hour: int) -> int:
+        """The bucket of ``hour`` (0 outside the last ``HOURS``)."""
+        return self.r[hour % HOURS] if self.h - HOURS < hour <= self.h else 0
+
+    def put_max(self, hour: int, value: int) -> None:
+        """Keep the highest value written in ``hour``'s bucket (older than the ring: ignored)."""
+        if hour <= self.h - HOURS:
+            return
+        self.advance(hour)
+        self.r[hour % HOURS] = max(self.r[hour % HOURS], value)
+
+
+class Baselines(BaseModel):
+    """``<state_dir>/baselines.json``."""
+
+    version: int = 1
+    seen: dict[str, Ring] = Field(default_factory=dict)
+    rates: dict[str, Ring] = Field(default_factory=dict)
+
+    def record(self, service: str, patterns: dict[str, float], hour: int) -> None:
+        """One diagnosis read ``service``'s log in ``hour`` and measured these pattern rates (events/h)."""
+        self.seen.setdefault(service, Ring(h=hour)).put_max(hour, 1)
+        for pattern, rate in patterns.items():
+            self.rates.setdefault(f"{service}|{pattern}", Ring(h=hour)).put_max(hour, max(1, round(rate)))
+
+    def history(self, service: str, pattern: str, hour: int) -> list[int]:
+        """The pattern's rate in every hour of the last 7 days (before ``hour``) its service was observed."""
+        seen, rates = self.seen.get(service), self.rates.get(f"{service}|{pattern}")
+        if seen is None:
+            return []
+        return [rates.get(x) if rates is not None else 0
+                for x in range(hour - HOURS, hour) if seen.get(x)]
+
+    def prune(self, hour: int) -> None:
+        """Drop series with nothing in the last ``HOURS``."""
+        self.seen = {k: v for k, v in self.seen.items() if v.h > hour - HOURS}
+        self.rates = {k: v for k, v in self.rates.items() if v.h > hour - HOURS and any(v.r)}
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """What the history says of a rate now."""
+
+    usual: bool | None
+    text: str
+    steady: bool = False
+
+
+def _per_hour(x: float) -> str:
+    return f"{x:.0f}/h" if x >= 1 or x == 0 else f"{x:.1f}/h"
+
+
+def judge(rate: float, history: list[int], what: str = "this service") -> Verdict:
+    """``42/h, usual for this service (7-day median 40/h)`` / ``42/h, new (7-day median 0)`` / no verdict yet."""
+    now = _per_hour(rate)
+    if len(history) < MIN_HOURS:
+        return Verdict(None, f"{now}, no baseline yet ({len(history)} h observed, {MIN_HOURS} needed)")
+    mid = median(history)
+    if mid == 0:
+        share = sum(1 for x in history if x) / len(history)
+        seen = f"; seen in {share:.0%} of observed hours" if share else ""
+        return Verdict(False, f"{now}, new (7-day median 0{seen})")
+    if rate <= USUAL_FACTOR * mid:
+        present = [x for x in history if x]
+        steady = (len(history) >= STEADY_HOURS and len(present) >= STEADY_SHARE * len(history)
+                  and max(present) <= USUAL_FACTOR * min(present))
+        return Verdict(True, f"{now}, usual for {what} (7-day median {_per_hour(mid)})", steady)
+    return Verdict(False, f"{now}, above usual: ×{rate / mid:.1f} the 7-day median {_per_hour(mid)}")
+
+
+__all__ = ["BASELINES_FILE", "HOURS", "MIN_HOURS", "Baselines", "Ring", "Verdict", "hour_of", "judge"]
