@@ -62,7 +62,7 @@ def unreviewed(f: Finding) -> Finding:
     """The 'not checked' finding of the containers, raised to a warning: not one container was reviewed."""
     return f.model_copy(update={
         "severity": Severity.WARNING, "title": "not checked: every container (docker inspect failed)",
-        "fix": "give the SSH user access to the Docker socket (the docker group) or connect as root, then run "
+        "action": "give the SSH user access to the Docker socket (the docker group) or connect as root, then run "
                "the review again",
     })
 
