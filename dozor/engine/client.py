@@ -18,6 +18,18 @@ from dozor.transport.errors import UnixSocketUnavailable
 STATS_STREAMS = 8
 
 
+def answer_json(resp: HTTPResponse) -> Any:
+    """The JSON of a 2xx engine answer; ``EngineRefused`` (with the status) for an HTTP error from a working
+    engine, ``EngineUnavailable`` for an answer that is not JSON."""
+    if not resp.ok:
+        raise EngineRefused(f"engine answered {resp.target}: {queries.error_message(resp.status, resp.body)}",
+                            resp.status)
+    try:
+        return json.loads(resp.body)
+    except ValueError as exc:
+        raise EngineUnavailable(f"engine answer to {resp.target} is not JSON") from exc
+
+
 class EngineClient:
     """Asks one host's engine over ``transport.open_unix(socket)``; every exchange has ``timeout``."""
 
@@ -79,13 +91,7 @@ class EngineClient:
         return [self._json(resp) for resp in await self.exchange(list(targets))]
 
     def _json(self, resp: HTTPResponse) -> Any:
-        if not resp.ok:
-            raise EngineRefused(f"engine answered {resp.target}: {queries.error_message(resp.status, resp.body)}",
-                                resp.status)
-        try:
-            return json.loads(resp.body)
-        except ValueError as exc:
-            raise EngineUnavailable(f"engine answer to {resp.target} is not JSON") from exc
+        return answer_json(resp)
 
     async def inspect_containers(self, *, include_all: bool = False) -> list[dict[str, Any]]:
         """What ``docker inspect $(docker ps -aq --filter label=…)`` prints: list, then every inspect pipelined.

@@ -35,7 +35,7 @@ from typing import Any
 from dozor.collectors.events import INFO_TARGET, info_time
 from dozor.collectors.status import ContainerStatus, container_from_inspect, match_declared
 from dozor.engine import queries
-from dozor.engine.client import EngineClient
+from dozor.engine.client import EngineClient, answer_json
 from dozor.engine.http import HTTPResponse
 from dozor.errors import CollectorError, EngineRefused, EngineUnavailable, outcome_status
 from dozor.inventory.models import ResolvedHost
@@ -116,16 +116,6 @@ def _now() -> datetime:
 
 def _nano(t: datetime) -> int:
     return int(t.timestamp()) * 1_000_000_000 + t.microsecond * 1000
-
-
-def _json(resp: HTTPResponse) -> Any:
-    if not resp.ok:
-        raise EngineRefused(f"engine answered {resp.target}: {queries.error_message(resp.status, resp.body)}",
-                            resp.status)
-    try:
-        return json.loads(resp.body)
-    except ValueError as exc:
-        raise EngineUnavailable(f"engine answer to {resp.target} is not JSON") from exc
 
 
 @dataclass
@@ -243,17 +233,17 @@ class HostWatcher:
     async def _full_read(self, engine: EngineClient) -> None:
         def inspect_listed(answers: list[HTTPResponse]) -> list[str]:
             try:
-                return [queries.inspect_target(i) for i in queries.listed_ids(_json(answers[1]))]
+                return [queries.inspect_target(i) for i in queries.listed_ids(answer_json(answers[1]))]
             except ValueError as exc:
                 raise EngineUnavailable(str(exc)) from exc
 
         info, listing, *inspected = await engine.exchange([INFO_TARGET, queries.list_target()], inspect_listed)
         try:
-            clock = info_time(_json(info))
+            clock = info_time(answer_json(info))
         except CollectorError as exc:
             raise EngineUnavailable(str(exc)) from exc
-        _json(listing)
-        found = [container_from_inspect(_json(a)) for a in inspected if a.status != 404]
+        answer_json(listing)
+        found = [container_from_inspect(answer_json(a)) for a in inspected if a.status != 404]
         self.containers = {c.id: c for c in found}
         self.read_at_nano = _nano(clock)
         self.stats.full_reads += 1

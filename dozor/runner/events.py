@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from dozor.collectors.base import CollectorError
@@ -15,19 +14,10 @@ from dozor.collectors.events import (
     parse_event_lines,
 )
 from dozor.engine import queries
-from dozor.engine.client import EngineClient, EngineUnavailable
+from dozor.engine.client import EngineClient, EngineUnavailable, answer_json
 from dozor.engine.http import HTTPResponse
 from dozor.runner.docker import _answer
 from dozor.runner.fanout import HostContext
-
-
-def _ok_json(resp: HTTPResponse) -> Any:
-    if not resp.ok:
-        raise EngineUnavailable(f"engine answered {resp.target}: {queries.error_message(resp.status, resp.body)}")
-    try:
-        return json.loads(resp.body)
-    except ValueError as exc:
-        raise EngineUnavailable(f"engine answer to {resp.target} is not JSON") from exc
 
 
 async def engine_events(ctx: HostContext) -> EngineEvents:
@@ -41,7 +31,7 @@ async def engine_events(ctx: HostContext) -> EngineEvents:
 
         def events(answers: list[HTTPResponse]) -> list[str]:
             try:
-                clock.append(info_time(_ok_json(answers[0])))
+                clock.append(info_time(answer_json(answers[0])))
             except CollectorError as exc:
                 raise EngineUnavailable(str(exc)) from exc
             return [events_target(int(clock[0].timestamp()))]
