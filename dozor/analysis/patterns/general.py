@@ -167,6 +167,23 @@ GENERAL: tuple[Pattern, ...] = (
         ignore_case=True,
     ),
     Pattern(
+        id="general.connection_reset",
+        kind="general",
+        category="connections",
+        source="POSIX errno ECONNRESET ('Connection reset by peer'); node lib/_http_client.js ('socket hang up')",
+        severity="warning",
+        regex=r"[Cc]onnection reset by peer|\bECONNRESET\b|\bsocket hang up\b",
+        meaning="The other side closed the connection abruptly (crashed, restarted, idle timeout, or a proxy cut it).",
+        action="Find the peer in the message; check whether it restarted (dozor timeline) or an idle timeout "
+        "(load balancer, pool) closes connections the client still uses.",
+        examples=(
+            "read tcp 172.18.0.5:41234->172.18.0.2:5432: read: connection reset by peer",
+            "Error: read ECONNRESET",
+            "Error: socket hang up",
+        ),
+        near_misses=("INFO connection reset requested by admin: pool recycled",),
+    ),
+    Pattern(
         id="general.address_in_use",
         kind="general",
         category="startup",

@@ -123,4 +123,21 @@ REDIS: tuple[Pattern, ...] = (
         ),
         near_misses=(RD + "* Server initialized",),
     ),
+    Pattern(
+        id="redis.readonly_replica",
+        kind="redis",
+        category="replication",
+        source="redis src/server.c (shared.roslaveerr: READONLY You can't write against a read only replica.)",
+        severity="critical",
+        regex=r"(?:READONLY|ReadOnlyError:) You can't write against a read only (?:replica|slave)",
+        meaning="A client writes to a Redis replica: after a failover the old primary became a replica, or the "
+        "client points at the wrong node.",
+        action="Point the client at the current primary (Sentinel/Cluster-aware client or the service name of the "
+        "primary); check the failover and `INFO replication` on each node.",
+        examples=(
+            "redis.exceptions.ReadOnlyError: You can't write against a read only replica.",
+            "ReplyError: READONLY You can't write against a read only replica.",
+        ),
+        near_misses=(RD + "* Connecting to MASTER redis-primary:6379",),
+    ),
 )
