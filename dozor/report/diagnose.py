@@ -16,13 +16,12 @@ Per host, on one pooled connection:
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 
 from dozor.collectors.base import CollectorError
 from dozor.collectors.log_tails import ContainerTail
-from dozor.collectors.logs import ERROR_REGEX
+from dozor.collectors.logs import is_error_line
 from dozor.collectors.status import (
     ContainerState,
     ContainerStatus,
@@ -59,7 +58,6 @@ LOG_MAX_BYTES = DEFAULT_MAX_BYTES
 LAST_OUTPUT_LINES = 3
 LAST_OUTPUT_CHARS = 300
 RECENT = timedelta(hours=24)
-_ERR = re.compile(ERROR_REGEX, re.IGNORECASE)
 
 
 def looks_unhealthy(s: ServiceState, now: datetime) -> bool:
@@ -86,7 +84,7 @@ def counts_as_error(text: str) -> bool:
     an ABSENCE of errors (``errors=0``, ``0 errors``, ``on_error``) are blanked out."""
     from dozor.analysis.analyzer import without_benign
 
-    return _ERR.search(text) is not None and _ERR.search(without_benign(text)) is not None
+    return is_error_line(text) and is_error_line(without_benign(text))
 
 
 def service_summary(
@@ -246,7 +244,6 @@ async def analyze(
     progress: Progress | None = None,
 ) -> FleetReport:
     """Deep log analysis of one service on every selected host where it runs (all lines, not only errors)."""
-    err = re.compile(ERROR_REGEX, re.IGNORECASE)
     kind = detect_service_kind("", service)
     result = await service_logs(fleet, service, host, lines=lines, project=project, progress=progress)
     now = datetime.now(UTC)
@@ -264,7 +261,7 @@ async def analyze(
         findings, scanners = analyze_service_lines(((x.timestamp, x.text) for x in lg.lines), kind=kind)
         summary = ServiceLogSummary(
             project=project, service=service, kind=kind, scanned_lines=lg.total_lines,
-            error_lines=sum(1 for x in lg.lines if err.search(x.text)),
+            error_lines=sum(1 for x in lg.lines if is_error_line(x.text)),
             first_seen=min(stamps, default=None), last_seen=max(stamps, default=None),
             findings=findings, scanner_requests=scanners,
         )

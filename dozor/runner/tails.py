@@ -16,13 +16,12 @@ form), the CLI's is relative (``docker logs --since 15m`` on the host).
 
 from __future__ import annotations
 
-import re
 import time
 from collections.abc import Sequence
 from datetime import timedelta
 
 from dozor.collectors.log_tails import ContainerTail, parse_tails, tails_argv
-from dozor.collectors.logs import ERROR_REGEX, parse_log_line
+from dozor.collectors.logs import ERROR_REGEX, is_error_line, parse_log_line
 from dozor.collectors.status import ContainerState, ContainerStatus
 from dozor.engine import queries
 from dozor.engine.client import EngineClient
@@ -34,7 +33,6 @@ DEFAULT_LINES = 200
 DEFAULT_WINDOW = timedelta(minutes=15)
 DEFAULT_MAX_BYTES = 64 * 1024
 DEFAULT_HOST_MAX_BYTES = 1024 * 1024
-_ERR = re.compile(ERROR_REGEX, re.IGNORECASE)
 LAST_LINES = 3
 """A stopped container's last lines kept unfiltered (as the CLI script's ``keep``)."""
 
@@ -89,7 +87,7 @@ def tails_from_answers(
             continue
         decoded = decode_logs(body, tty=c.tty)
         texts = [text for _, text in decoded.lines]
-        matched = [t for t in texts if _ERR.search(t)] if errors_only else texts
+        matched = [t for t in texts if is_error_line(t)] if errors_only else texts
         kept, used, cut = cap_lines(matched, min(max_bytes, budget))
         budget -= used
         last = [parse_log_line(t) for t in texts[-LAST_LINES:]] if keeps_last(c) else []
