@@ -307,15 +307,26 @@ def _compatible(a: str, ia: int, b: str, ib: int) -> bool:
     return all(a[k + shift] == ch for k, ch in enumerate(b) if 0 <= k + shift < len(a))
 
 
-def _hidden(placed: list[tuple[int, str]]) -> dict[str, frozenset[str]]:
+def _hidden(placed: list[tuple[int, str]], ia: int, a: str) -> frozenset[str]:
     # A match consumes its keyword from the anchor on, so another keyword of the same pass whose
     # anchor falls there is not tried: report it with the found one (it may be in the text).
-    out = {}
-    for ia, a in placed:
-        out[a] = frozenset(
-            {a} | {b for ib, b in placed if any(a[j] == a[ia] and _compatible(a, j, b, ib) for j in range(ia, len(a)))}
-        )
-    return out
+    return frozenset(
+        {a} | {b for ib, b in placed if any(a[j] == a[ia] and _compatible(a, j, b, ib) for j in range(ia, len(a)))}
+    )
+
+
+class _Hidden(dict):  # type: ignore[type-arg]
+    """word -> the keywords its match may hide, worked out on first use (most words never match a given log,
+    and working them all out took a fifth of a second at every start)."""
+
+    def __init__(self, placed: list[tuple[int, str]]) -> None:
+        super().__init__()
+        self.placed = placed
+        self.at = {word: i for i, word in placed}
+
+    def __missing__(self, word: str) -> frozenset[str]:
+        value = self[word] = _hidden(self.placed, self.at[word], word)
+        return value
 
 
 class KeywordScanner:
@@ -340,20 +351,23 @@ class KeywordScanner:
             here = [i for i in _anchor_positions(word) if word[i] in anchors]
             i = min(here, key=lambda i: (anchors.index(word[i]), _pair_freq(word[i : i + 2])))
             groups.setdefault(word[i], []).append((i, word))
-        self._passes: list[tuple[re.Pattern[str], list[tuple[str, frozenset[str]]]]] = []
+        self._passes: list[tuple[re.Pattern[str], list[str], _Hidden]] = []
         for anchor, placed in groups.items():
             marks: list[str] = []
             regex = re.compile(_pass_regex(anchor, placed, marks))
-            hidden = _hidden(placed)
-            self._passes.append((regex, [("", frozenset()), *((w, hidden[w]) for w in marks)]))
+            self._passes.append((regex, ["", *marks], _Hidden(placed)))
 
     def hits(self, text: str) -> list[tuple[int, str, frozenset[str]]]:
         """Matches in (lower-cased) ``text`` by position: each with the keyword found, and that keyword
         with any keyword the match may hide, so a line's hits tell all the keywords it holds (maybe a
         few more). Every line holding a keyword has a hit; a match never spans a line break."""
-        found = [(m.start(), *marks[m.lastindex]) for rx, marks in self._passes for m in rx.finditer(text)]  # type: ignore[index]
+        found = []
+        for rx, marks, hidden in self._passes:
+            for m in rx.finditer(text):
+                word = marks[m.lastindex]  # type: ignore[index]
+                found.append((m.start(), word, hidden[word]))
         found.sort(key=itemgetter(0))
-        return found  # type: ignore[return-value]
+        return found
 
     def lines(self, text: str) -> list[int]:
         """Sorted indices of the ``\\n``-separated lines of (lower-cased) ``text`` holding a keyword."""
