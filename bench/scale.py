@@ -101,26 +101,28 @@ def log(msg: str) -> None:
     print(f"[{time.strftime('%H:%M:%S')}] {msg}", file=sys.stderr, flush=True)
 
 
-def measure(env: benv.BenchEnv, n: int, runs: int) -> dict:
-    """Cold status, probe and lower bound at ``n`` hosts."""
+def measure(env: benv.BenchEnv, n: int, runs: int, question: str = "status") -> dict:
+    """Cold ``question`` (status or diagnose), probe (status only) and lower bound at ``n`` hosts."""
     from dozor.inventory import load_inventory
     from dozor.transport.fdlimit import needed_fds
 
     inv = load_inventory(env.inventory(n))
     budget = needed_fds([inv.resolve(h) for h in inv.hosts], inv.defaults.concurrency)
-    argv = [m.DOZOR, "--inventory", str(env.inventory(n)), "--json", "--no-progress", "status"]
-    log(f"N={n}: warm-up status (remembers the engine socket) and the CLI path's commands for the lower bound")
+    argv = [m.DOZOR, "--inventory", str(env.inventory(n)), "--json", "--no-progress", question]
+    log(f"N={n}: warm-up {question} (remembers the engine socket) and the CLI path's commands for the lower bound")
     first = timed_fds(argv)
-    if first.t.rc != 0:
-        raise RuntimeError(f"dozor status at N={n} exited {first.t.rc}: {first.t.stderr[-1500:]}")
-    cap = m.capture(env, n, "status", cli=True)
-    plan = m.write_plan(env, n, cap["commands"], "status")
+    if first.t.rc not in (0, 1, 2, 3) or not first.t.stdout.startswith("{"):  # diagnose exits 1-3 on findings
+        raise RuntimeError(f"dozor {question} at N={n} exited {first.t.rc}: {first.t.stderr[-1500:]}")
+    cap = m.capture(env, n, question, cli=True)
+    plan = m.write_plan(env, n, cap["commands"], question)
     rows: dict[str, list] = {k: [] for k in ("status", "status_cpu", "status_rss", "status_fds", "status_ok",
                                              "probe", "probe_cpu", "probe_rss", "probe_ok", "lb", "lb_cpu", "lb_ok")}
     lat_dozor: list[float] = []
     lat_probe: list[float] = []
     for i in range(runs):
         order = ["status", "probe", "lb"] if i % 2 == 0 else ["lb", "probe", "status"]
+        if question != "status":  # the probe asks the status question only
+            order.remove("probe")
         for what in order:
             if what == "status":
                 r = timed_fds(argv)
@@ -147,8 +149,9 @@ def measure(env: benv.BenchEnv, n: int, runs: int) -> dict:
                 rows["lb_ok"].append(body["ok"])
             log(f"N={n} run {i + 1}/{runs} {what}: {rows[what][-1]:.2f}s")
     out = {k: med(v) for k, v in rows.items()}
-    out.update(n=n, runs=runs, fd_budget=budget, fds_max=max(rows["status_fds"]),
-               ok_min=min(rows["status_ok"]), probe_ok_min=min(rows["probe_ok"]), lb_ok_min=min(rows["lb_ok"]),
+    out.update(n=n, runs=runs, fd_budget=budget, fds_max=max(rows["status_fds"]), question=question,
+               ok_min=min(rows["status_ok"]), probe_ok_min=min(rows["probe_ok"], default=0),
+               lb_ok_min=min(rows["lb_ok"]),
                lat_dozor=spread(lat_dozor), lat_probe=spread(lat_probe))
     return out
 
@@ -158,27 +161,36 @@ def render(results: dict) -> str:
     head = (f"dozor scale bench — {results['date']} — {mach['nproc']} CPUs, {mach['mem_gb']} GB, Python "
             f"{mach['python']}; load {' '.join(mach['loadavg_at_start'])} at start, "
             f"{' '.join(mach.get('loadavg_at_end', []))} at end; medians of {results['args']['runs']} runs")
+    q = results.get("question", "status")
     lines = [head, "",
-             "| N | status s | probe s | status/probe | LB s | status/LB | CPU ms/h | probe CPU ms/h | LB CPU ms/h "
+             f"| N | {q} s | probe s | status/probe | LB s | status/LB | CPU ms/h | probe CPU ms/h | LB CPU ms/h "
              "| RSS MB | probe RSS MB | peak fds | fd budget | host latency p50/p90/max s | probe p50/p90/max s "
              "| hosts ok (status/probe/LB) |",
              "|" + "---|" * 16]
     for r in results["sizes"].values():
         ld, lp = r["lat_dozor"], r["lat_probe"]
+        probe = r["probe"] == r["probe"]  # not NaN: the probe ran (status only)
         lines.append(
-            f"| {r['n']} | {r['status']:.2f} | {r['probe']:.2f} | {r['status'] / r['probe']:.2f} | {r['lb']:.2f} "
-            f"| {r['status'] / r['lb']:.2f} | {r['status_cpu']:.1f} | {r['probe_cpu']:.1f} | {r['lb_cpu']:.1f} "
-            f"| {r['status_rss']:.0f} | {r['probe_rss']:.0f} | {r['fds_max']} | {r['fd_budget']} "
-            f"| {ld[0]:.2f} / {ld[1]:.2f} / {ld[2]:.2f} | {lp[0]:.2f} / {lp[1]:.2f} / {lp[2]:.2f} "
-            f"| {r['ok_min']}/{r['probe_ok_min']}/{r['lb_ok_min']} of {r['n']} |")
+            f"| {r['n']} | {r['status']:.2f} | {_f(r['probe'], 2)} | {_f(r['status'] / r['probe'], 2)} "
+            f"| {r['lb']:.2f} | {r['status'] / r['lb']:.2f} | {r['status_cpu']:.1f} | {_f(r['probe_cpu'], 1)} "
+            f"| {r['lb_cpu']:.1f} | {r['status_rss']:.0f} | {_f(r['probe_rss'], 0)} | {r['fds_max']} "
+            f"| {r['fd_budget']} "
+            f"| {ld[0]:.2f} / {ld[1]:.2f} / {ld[2]:.2f} "
+            + (f"| {lp[0]:.2f} / {lp[1]:.2f} / {lp[2]:.2f} " if probe else "| - ")
+            + f"| {r['ok_min']}/{r['probe_ok_min'] if probe else '-'}/{r['lb_ok_min']} of {r['n']} |")
     for n, why in results.get("skipped", {}).items():
         lines.append(f"\nN={n} not run: {why}")
     return "\n".join(lines)
 
 
+def _f(x: float, digits: int) -> str:
+    return "-" if x != x else f"{x:.{digits}f}"
+
+
 def append_results(results: dict, text: str) -> None:
     note = f"\n{results['note']}\n" if results.get("note") else ""
-    block = (f"\n## Scale: cold status at N={','.join(results['sizes'])} ({results['date']}, bench/scale.py)\n"
+    q = results.get("question", "status")
+    block = (f"\n## Scale: cold {q} at N={','.join(results['sizes'])} ({results['date']}, bench/scale.py)\n"
              f"{note}\nCommand: `{results['command']}`; {results['elapsed']:.0f} s in all (set-up included).\n\n"
              f"{text}\n\n"
              "status: `dozor --json status` as shipped (new process and connections; Engine API over SSH; the "
@@ -207,6 +219,8 @@ def main() -> None:
     p.add_argument("--keep", action="store_true")
     p.add_argument("--no-write", action="store_true")
     p.add_argument("--note", default="")
+    p.add_argument("--question", choices=("status", "diagnose"), default="status",
+                   help="What dozor is asked (the probe answers status only).")
     args = p.parse_args()
     sizes = sorted({int(s) for s in args.sizes.split(",") if s.strip()})
     d = Path(args.dir)
@@ -223,7 +237,7 @@ def main() -> None:
         skipped[str(n)] = (f"{free} MB of memory available, {n} hosts asked at once need about "
                            f"{n * MB_PER_CONNECTED_HOST + 1024} MB")
     results: dict = {"date": datetime.now(UTC).isoformat(timespec="seconds"), "machine": machine(),
-                     "args": vars(args), "sizes": {}, "note": args.note,
+                     "args": vars(args), "sizes": {}, "note": args.note, "question": args.question,
                      "command": shlex.join(["python", "-m", "bench.scale", *sys.argv[1:]])}
     started = time.monotonic()
     env = None
@@ -236,12 +250,12 @@ def main() -> None:
                 done = list(results["sizes"].values())
                 if done:  # the next size costs about the last one's runs, scaled by the host count
                     last = done[-1]
-                    per_run = last["status"] + last["probe"] + last["lb"]
+                    per_run = last["status"] + (last["probe"] if last["probe"] == last["probe"] else 0) + last["lb"]
                     guess = per_run * (args.runs + 1) * n / last["n"] / 60
                     if spent + guess > args.budget_min:
                         skipped[str(n)] = f"about {guess:.1f} min more would pass the {args.budget_min:g}-min budget"
                         continue
-                results["sizes"][str(n)] = measure(env, n, args.runs)
+                results["sizes"][str(n)] = measure(env, n, args.runs, args.question)
     except KeyboardInterrupt:
         log("interrupted: tearing down")
         raise
