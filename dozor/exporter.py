@@ -14,7 +14,6 @@ DNS rebinding; ``--no-auth`` drops the token only on a loopback address.
 from __future__ import annotations
 
 import asyncio
-import hmac
 import socket
 import sys
 import time
@@ -25,6 +24,7 @@ from prometheus_client import CollectorRegistry
 from prometheus_client.metrics_core import CounterMetricFamily, GaugeMetricFamily, Metric
 
 from dozor.errors import ServeError
+from dozor.mcp.access import bearer_ok, host_names, is_loopback, load_token
 from dozor.render.report_prometheus import ReportCollector, exposition
 
 if TYPE_CHECKING:
@@ -107,28 +107,21 @@ def build_app(exporter: MetricsExporter, *, token: str | None, bind: str, allowe
     from starlette.responses import PlainTextResponse, Response
     from starlette.routing import Route
 
-    from dozor.mcp.serving import LOOPBACK_NAMES
-
     expected = token.encode() if token is not None else None
 
     async def metrics(request: Request) -> Response:
-        if expected is not None:
-            scheme, _, given = request.headers.get("authorization", "").partition(" ")
-            if scheme.lower() != "bearer" or not hmac.compare_digest(given.strip().encode(), expected):
-                return PlainTextResponse("a bearer token is required\n", status_code=401,
-                                         headers={"WWW-Authenticate": 'Bearer realm="dozor"'})
+        if expected is not None and not bearer_ok(request.headers.get("authorization"), expected):
+            return PlainTextResponse("a bearer token is required\n", status_code=401,
+                                     headers={"WWW-Authenticate": 'Bearer realm="dozor"'})
         body, content_type = exposition(exporter.registry(), request.headers.get("accept"))
         return Response(body, media_type=content_type)
 
-    names = list(dict.fromkeys([*allowed_hosts, *LOOPBACK_NAMES] + ([] if bind in ("0.0.0.0", "::") else [bind])))
     return Starlette(routes=[Route("/metrics", metrics, methods=["GET"])],
-                     middleware=[Middleware(TrustedHostMiddleware, allowed_hosts=names)])
+                     middleware=[Middleware(TrustedHostMiddleware, allowed_hosts=host_names(bind, allowed_hosts))])
 
 
 def access_token(bind: str, token_file: str | None, no_auth: bool) -> str | None:
     """The bearer token (the MCP server's rule), or None with ``no_auth`` on a loopback address."""
-    from dozor.mcp.serving import is_loopback, load_token
-
     if no_auth:
         if not is_loopback(bind):
             raise ServeError(f"--no-auth is only allowed on a loopback address, not {bind}: anyone who reaches "

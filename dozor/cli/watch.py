@@ -80,7 +80,8 @@ def _change_lines(report: FleetReport, fresh: dict[str, Freshness], seen: dict[s
             lines.append(f"{stamp} {clean(host, 64)}: {clean(f.detail(), 300)}")
     ch = report.changes
     if ch is not None:
-        evidence = {a.fingerprint: a.evidence for h in report.hosts for a in h.alerts}
+        evidence = {a.fingerprint: a.evidence + (f"; {a.baseline}" if a.baseline else "")
+                    for h in report.hosts for a in h.alerts}
         for c in ch.new:
             lines.append(f"{stamp} NEW [{c.severity.value}] {_where(c.host, c.project, c.service)} — "
                          f"{clean(c.title, 120)}: {clean(evidence.get(c.fingerprint, ''), 240)}")
@@ -159,7 +160,6 @@ async def _notify(urls: list[str], report: FleetReport) -> None:
 async def _watch(fleet: Any, hosts: list[ResolvedHost], selector: str | None,
                  *, notify: list[str], once: bool, settle: float, resync: float, poll_interval: float,
                  plain: bool) -> None:
-    from dozor.inventory.models import default_state_dir
     from dozor.live.fleet import LiveFleet
     from dozor.live.host import LiveOptions
     from dozor.live.problems import ProblemTracker
@@ -170,9 +170,8 @@ async def _watch(fleet: Any, hosts: list[ResolvedHost], selector: str | None,
         loop.add_signal_handler(sig, stop.set)
     inv = fleet.inventory
     live = LiveFleet(hosts, fleet.pool.get, options=LiveOptions(resync=resync, poll_interval=poll_interval),
-                     concurrency=inv.defaults.concurrency)
-    tracker = ProblemTracker(hosts, selector=selector, state_dir=inv.defaults.state_dir or default_state_dir(),
-                             settle=settle, shard=inv.shard,
+                     concurrency=inv.defaults.concurrency, state_dir=fleet.state_dir)
+    tracker = ProblemTracker(hosts, selector=selector, state_dir=fleet.state_dir, settle=settle, shard=inv.shard,
                              inventory=inv)
     if tracker.warning:
         print(f"dozor: {tracker.warning}", file=sys.stderr)

@@ -6,9 +6,11 @@ import asyncio
 import contextlib
 import time
 from collections.abc import Callable, Sequence
+from datetime import UTC, datetime
+from pathlib import Path
 
 from dozor.inventory.models import ResolvedHost
-from dozor.live.freshness import Freshness
+from dozor.live.freshness import FreshKind, Freshness
 from dozor.live.host import HostWatcher, LiveOptions
 from dozor.outcome import HostResult, HostStatus
 from dozor.runner.fleet_result import FleetResult
@@ -31,8 +33,12 @@ class LiveFleet:
         *,
         options: LiveOptions | None = None,
         concurrency: int = 50,
+        state_dir: str | Path | None = None,
     ) -> None:
         self.options = options or LiveOptions()
+        self.state_dir = state_dir
+        self.baseline_warning: str | None = None
+        """Why the last write of the counted events into the baselines failed (None: it worked)."""
         self._gate = asyncio.Semaphore(concurrency)
         self._concurrency = concurrency
         self.watchers = {
@@ -54,13 +60,52 @@ class LiveFleet:
         if not self._tasks:
             ensure_fd_budget([w.host for w in self.watchers.values()], self._concurrency)
             self._tasks = [asyncio.ensure_future(w.run()) for w in self.watchers.values()]
+            if self.state_dir is not None:
+                self._tasks.append(asyncio.ensure_future(self._feed_every(self.options.baselines_every)))
 
     async def stop(self) -> None:
-        """Stop every watcher and close its stream (the pooled connections stay the pool's)."""
+        """Stop every watcher and close its stream (the pooled connections stay the pool's); what was counted
+        since the last write goes into the baselines."""
         tasks, self._tasks = self._tasks, []
         for t in tasks:
             t.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
+        if tasks and self.state_dir is not None:
+            await self.feed_baselines()
+
+    async def _feed_every(self, seconds: float) -> None:
+        while True:
+            await asyncio.sleep(seconds)
+            await self.feed_baselines()
+
+    async def feed_baselines(self, now: datetime | None = None) -> bool:
+        """Write the engine events counted per service and hour, and the services watched live this hour, into
+        the baselines of ``state_dir`` (:func:`dozor.noise.apply.record_live`, in a thread); False
+        (``baseline_warning`` says why) when they could not be written — the counts are kept for the next try."""
+        from dozor.errors import NoiseStateCorrupt
+        from dozor.noise.apply import record_live
+        from dozor.noise.baselines import hour_of
+
+        if self.state_dir is None:
+            return False
+        hour = hour_of(now or datetime.now(UTC))
+        # copied here, on the loop that changes them; written in a thread
+        counts = {name: {h: {k: dict(v) for k, v in per.items()} for h, per in w.tally.counts.items()}
+                  for name, w in self.watchers.items() if w.tally.counts}
+        watched = {name: {(c.project, c.service) for c in w.containers.values()
+                          if c.project and c.service and not c.oneoff}
+                   for name, w in self.watchers.items() if w.fresh.kind is FreshKind.LIVE}
+        if not counts and not any(watched.values()):
+            return True
+        try:
+            await asyncio.to_thread(record_live, self.state_dir, counts, watched, hour)
+        except (NoiseStateCorrupt, OSError) as exc:
+            self.baseline_warning = f"could not save the live event counts to the baselines: {exc}"
+            return False
+        self.baseline_warning = None
+        for w in self.watchers.values():
+            w.tally.forget_before(hour)
+        return True
 
     async def __aenter__(self) -> LiveFleet:
         await self.start()

@@ -42,6 +42,7 @@ from dozor.inventory.models import ResolvedHost
 from dozor.live.apply import Dedupe, apply_event, event_key, nano_time
 from dozor.live.freshness import FreshKind, Freshness
 from dozor.live.stream import EventStream, events_target
+from dozor.live.tally import EventTally
 from dozor.outcome import HostResult, HostStatus
 from dozor.runner.docker import container_status, engine_failed, engine_for, engine_state
 from dozor.runner.fanout import HostContext
@@ -67,6 +68,8 @@ class LiveOptions:
     stable_after: float = 30.0
     """A stream that lived this long was not a failure: the next drop waits ``retry_base`` again."""
     recent_events: int = 64
+    baselines_every: float = 300.0
+    """How often the engine events counted per service go into the baselines (with a state directory)."""
     dedupe: int = 1024
 
 
@@ -137,6 +140,7 @@ class HostWatcher:
         self.last_nano: int | None = None
         self.recent: deque[SeenEvent] = deque(maxlen=self.options.recent_events)
         self.stats = WatchStats()
+        self.tally = EventTally()
         self.ready = asyncio.Event()
         self._dedupe = Dedupe(self.options.dedupe)
         self._dirty: set[str] = set()
@@ -315,6 +319,10 @@ class HostWatcher:
             self.last_nano = max(self.last_nano or 0, nano)
             attrs = (raw.get("Actor") or {}).get("Attributes") or {}
             code = attrs.get("exitCode")
+            if (raw.get("Type") or raw.get("type")) == "container" and \
+                    str(attrs.get("com.docker.compose.oneoff") or "").lower() != "true":
+                self.tally.add(action, attrs.get("com.docker.compose.project"),
+                               attrs.get("com.docker.compose.service"), nano)
             self.recent.append(SeenEvent(
                 time=nano_time(nano), nano=nano, container=ident, name=attrs.get("name"),
                 project=attrs.get("com.docker.compose.project"), service=attrs.get("com.docker.compose.service"),

@@ -10,7 +10,9 @@ fingerprints) from the status answer the live state gives, then compares it with
 - what was announced is kept in ``<state_dir>/memory/watch-<hash>.json`` (the format of
   :mod:`dozor.report.memory`), so a restarted ``dozor watch`` does not announce again what it already did;
 - silences (:mod:`dozor.noise`, the same ``<state_dir>/noise.json`` as every report) apply: a silenced problem
-  is never announced, and never resolved while silenced.
+  is never announced, and never resolved while silenced;
+- a new crash loop, OOM kill or failing healthcheck says whether its rate of engine events is usual for the
+  service (the baselines the live state feeds: :mod:`dozor.live.tally`).
 """
 
 from __future__ import annotations
@@ -107,6 +109,13 @@ class ProblemTracker:
                 self._vanished.pop(fp, None)
                 resolved.append(self.announced.pop(fp))
         new_fps = {c.fingerprint for c in new}
+        if new and self.state_dir is not None:
+            from dozor.noise.apply import judge_live, read_baselines
+            from dozor.noise.baselines import hour_of
+
+            b = read_baselines(self.state_dir)
+            if b is not None:
+                judge_live([current[fp] for fp in new_fps], b, hour_of(now))
         ongoing = 0
         for fp, a in current.items():
             if fp in self.announced:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import importlib
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from typing import Any
 
@@ -40,6 +40,9 @@ INSTRUCTIONS = (
 
 class DozorServer(MCPServer):
     """``MCPServer`` publishing compact tool schemas (see ``compact_schema``); behaviour is unchanged."""
+
+    current_state: Callable[[], ServerState | None] = staticmethod(lambda: None)
+    """The shared state while the lifespan is open (HTTP routes read it: they get no tool context)."""
 
     async def list_tools(self) -> list[Tool]:
         """Every tool, its input and output schemas compacted."""
@@ -102,6 +105,7 @@ def build_server(*, inventory: str | None = None, read_only: bool = False, watch
         server.add_tool(
             spec.fn, name=spec.name, title=spec.title, description=spec.description, annotations=spec.annotations
         )
+    server.current_state = holder.current
     add_resources(server, {t.name for t in tools}, holder.current)
     add_prompts(server)
     return server

@@ -5,72 +5,21 @@ stdout belongs to the protocol on stdio: nothing here prints to it.
 
 from __future__ import annotations
 
-import hmac
-import ipaddress
-import os
-from pathlib import Path
 from typing import Literal
 
-from mcp.server.auth.provider import AccessToken
 from mcp.server.auth.settings import AuthSettings
 from mcp.server.transport_security import TransportSecuritySettings
 
-from dozor.errors import ServeError  # re-exported: defined with the other errors
+from dozor.errors import ServeError
+from dozor.mcp.access import LOOPBACK_NAMES, TOKEN_ENV, StaticToken, host_names, is_loopback, load_token
 from dozor.mcp.server import build_server
-
-TOKEN_ENV = "DOZOR_MCP_TOKEN"
-LOOPBACK_NAMES = ("127.0.0.1", "localhost", "::1")
-
-
-class StaticToken:
-    """Accepts exactly one bearer token (constant-time comparison)."""
-
-    def __init__(self, token: str) -> None:
-        self._token = token.encode()
-
-    async def verify_token(self, token: str) -> AccessToken | None:
-        """The access granted to ``token``, or None when it is not the configured one."""
-        if hmac.compare_digest(token.encode(), self._token):
-            return AccessToken(token="***", client_id="dozor-bearer", scopes=[])
-        return None
-
-
-def load_token(token_file: str | None) -> str:
-    """The bearer token from ``--token-file`` or ``DOZOR_MCP_TOKEN``; refuse to run without one."""
-    if token_file:
-        try:
-            token = Path(token_file).expanduser().read_text().strip()
-        except OSError as exc:
-            raise ServeError(f"cannot read token file {token_file}: {exc.strerror}") from None
-        if not token:
-            raise ServeError(f"token file {token_file} is empty")
-    else:
-        token = os.environ.get(TOKEN_ENV, "").strip()
-    if not token:
-        raise ServeError(
-            f"HTTP and SSE transports need a bearer token: set {TOKEN_ENV} or pass --token-file "
-            "(e.g. `openssl rand -hex 32 > ~/.config/dozor/mcp-token`)"
-        )
-    if len(token) < 16:
-        raise ServeError("the bearer token is shorter than 16 characters; use a random one (openssl rand -hex 32)")
-    return token
-
-
-def is_loopback(bind: str) -> bool:
-    """True for 127.0.0.0/8, ::1 and localhost."""
-    if bind == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(bind).is_loopback
-    except ValueError:
-        return False
 
 
 def security_settings(bind: str, allowed_hosts: list[str]) -> TransportSecuritySettings | None:
     """Host/Origin (DNS-rebinding) checks: the SDK's own for 127.0.0.1/localhost/::1, explicit otherwise."""
     if bind in LOOPBACK_NAMES and not allowed_hosts:
         return None  # the SDK switches the checks on itself
-    names = list(dict.fromkeys([*allowed_hosts, *LOOPBACK_NAMES] + ([] if bind in ("0.0.0.0", "::") else [bind])))
+    names = host_names(bind, allowed_hosts)
     hosts = [f"[{n}]:*" if ":" in n else f"{n}:*" for n in names]
     return TransportSecuritySettings(
         enable_dns_rebinding_protection=True,
@@ -139,4 +88,14 @@ def _serve_with_token(
     token = load_token(token_file)
     server = build_server(inventory=inventory, read_only=read_only, watch=watch, shard=shard,
                           **_auth(bind, port, path, token))
+    if watch:
+        from dozor.mcp.live_metrics import add_metrics_route
+
+        add_metrics_route(server, token=token, hosts=host_names(bind, allowed_hosts or []))
     server.run(transport, host=bind, port=port, transport_security=security_settings(bind, allowed_hosts or []))
+
+
+__all__ = [
+    "LOOPBACK_NAMES", "TOKEN_ENV", "ServeError", "StaticToken", "is_loopback", "load_token", "security_settings",
+    "serve_http", "serve_sse", "serve_stdio",
+]

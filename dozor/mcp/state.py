@@ -96,7 +96,8 @@ class FleetHolder:
 
                     fleet = self._state.fleet
                     self._state.live = LiveFleet(fleet.select(None), fleet.pool.get, options=self._watch,
-                                                 concurrency=self._inventory.defaults.concurrency)
+                                                 concurrency=self._inventory.defaults.concurrency,
+                                                 state_dir=fleet.state_dir)
                     await self._state.live.start()
             self._users += 1
             return self._state

@@ -21,8 +21,9 @@ from pathlib import Path
 
 from dozor.errors import NoiseStateCorrupt
 from dozor.inventory.models import Inventory
+from dozor.live.tally import Counts
 from dozor.model.timetext import ts
-from dozor.noise.baselines import BASELINES_FILE, Baselines, hour_of, judge
+from dozor.noise.baselines import BASELINES_FILE, Baselines, Verdict, hour_of, judge, live_key
 from dozor.noise.models import NOISE_FILE, AckNote, NoiseState, NoiseSummary
 from dozor.noise.silences import Matcher, Seen, Silence
 from dozor.noise.state import StateFile
@@ -34,6 +35,13 @@ from dozor.report.models import FleetReport
 BREAK_FACTOR = 3.0
 KEEP_ENDED = timedelta(days=7)
 _RATED = (AlertCode.LOG_PATTERN, AlertCode.ERROR_BURST)
+EVENT_PATTERNS = {
+    AlertCode.CRASH_LOOP: "engine:die", AlertCode.CONTAINER_RESTARTING: "engine:die",
+    AlertCode.CONTAINER_EXITED: "engine:die", AlertCode.OOM_KILLED: "engine:oom",
+    AlertCode.UNHEALTHY: "engine:unhealthy",
+}
+"""Problems judged against the engine-event series the live state feeds (:mod:`dozor.live.tally`)."""
+_EVENT_WORDS = {"engine:die": "exits", "engine:oom": "OOM kills", "engine:unhealthy": "failed health checks"}
 
 
 def noise_file(state_dir: str | Path) -> StateFile[NoiseState]:
@@ -208,6 +216,7 @@ def apply_baselines(report: FleetReport, state_dir: str | Path) -> FleetReport:
             for project, service in read:
                 key = f"{h.host}|{project}/{service}"
                 b.record(key, measured.get(key, {}), hour)
+            judge_live(h.alerts, b, hour)
         b.prune(hour)
 
     summary = report.noise.model_copy() if report.noise is not None else NoiseSummary()
@@ -220,6 +229,53 @@ def apply_baselines(report: FleetReport, state_dir: str | Path) -> FleetReport:
     summary.candidates = candidates
     incidents = sorted(report.incidents, key=lambda i: (i.severity.rank, bool(getattr(i.root_cause, "usual", False))))
     return report.model_copy(update={"noise": summary, "incidents": incidents})
+
+
+def live_verdict(a: Alert, b: Baselines, hour: int) -> Verdict | None:
+    """An event-derived problem's rate of engine events (the live state's count) against its 7-day history;
+    None when the live state has not watched its service in this hour or the last."""
+    pattern = EVENT_PATTERNS.get(a.code)
+    if pattern is None or not a.project or not a.service:
+        return None
+    key = live_key(a.host, a.project, a.service)
+    rate = b.latest(key, pattern, hour)
+    if rate is None:
+        return None
+    v = judge(rate, b.history(key, pattern, hour - 1))
+    return Verdict(v.usual, f"{_EVENT_WORDS[pattern]} {v.text}", v.steady)
+
+
+def judge_live(alerts: list[Alert], b: Baselines, hour: int) -> None:
+    """Set ``baseline``/``usual`` of the event-derived ``alerts`` the live state has a history for."""
+    for a in alerts:
+        verdict = live_verdict(a, b, hour)
+        if verdict is not None:
+            a.baseline, a.usual = verdict.text, verdict.usual
+
+
+def read_baselines(state_dir: str | Path) -> Baselines | None:
+    """The baselines as stored, or None when there are none or they cannot be read (the report says nothing)."""
+    with contextlib.suppress(NoiseStateCorrupt, OSError):
+        return baselines_file(state_dir).load()
+    return None
+
+
+def record_live(state_dir: str | Path, counts: dict[str, Counts], watched: dict[str, set[tuple[str, str]]],
+                hour: int) -> None:
+    """Write what the live state counted (``counts``: host → hour → (project, service) → pattern → events) and
+    which services it watched in ``hour`` into the baselines. Raises ``NoiseStateCorrupt`` or ``OSError``."""
+
+    def change(b: Baselines) -> None:
+        for host, hours in counts.items():
+            for h, per in hours.items():
+                for (project, service), patterns in per.items():
+                    b.record_counts(live_key(host, project, service), patterns, h)
+        for host, services in watched.items():
+            for project, service in services:
+                b.record_counts(live_key(host, project, service), {}, hour)
+        b.prune(hour)
+
+    baselines_file(state_dir).update(change)
 
 
 def silenced_line(summary: NoiseSummary | None, today: date | None = None) -> str | None:
@@ -241,15 +297,18 @@ def acked(summary: NoiseSummary | None, incident_id: str) -> AckNote | None:
 
 __all__ = [
     "BREAK_FACTOR",
+    "EVENT_PATTERNS",
     "acked",
     "apply_baselines",
     "apply_noise",
     "baselines_file",
     "break_through",
+    "judge_live",
+    "live_verdict",
     "noise_file",
     "problem_rate",
+    "read_baselines",
+    "record_live",
     "regroup",
     "silenced_line",
 ]
-
-

@@ -5,7 +5,11 @@ is reported and left alone). Bounded by construction: every series is a ring of 
 168 integers), and a series with nothing in its last 7 days is pruned.
 
 - ``seen[host|project/service]``: 1 in each hour a diagnosis read that service's log (0 otherwise);
-- ``rates[host|project/service|pattern]``: the highest rate (events/h) a diagnosis measured in that hour.
+- ``rates[host|project/service|pattern]``: the highest rate (events/h) a diagnosis measured in that hour;
+- ``seen``/``rates`` of ``host|project/service@engine``: fed by the live state (``serve --watch``, ``dozor
+  watch``): 1 in each hour it watched the service, and the engine events it counted in that hour (``engine:die``,
+  ``engine:oom``, ``engine:unhealthy``: :mod:`dozor.live.tally`). Crash loops, OOM kills and failing
+  healthchecks are judged against these (usual/new) once the live state has watched for ``MIN_HOURS``.
 
 A rate is the problem's count over the span it was seen in (at least a minute: :func:`dozor.noise.apply.
 problem_rate`) — the same estimator now and in the history, so the comparison is fair.
@@ -26,11 +30,19 @@ from statistics import median
 from pydantic import BaseModel, Field
 
 HOURS = 7 * 24
+LIVE = "@engine"
+"""Suffix of a service's key in the series the live state feeds (engine events), apart from the log-derived ones:
+an hour watched live is not an hour whose log was read."""
 MIN_HOURS = 6
 USUAL_FACTOR = 3.0
 STEADY_HOURS = 48
 STEADY_SHARE = 0.9
 BASELINES_FILE = "baselines.json"
+
+
+def live_key(host: str, project: str, service: str) -> str:
+    """The key of a service's engine-event series: ``host|project/service@engine``."""
+    return f"{host}|{project}/{service}{LIVE}"
 
 
 def hour_of(t: datetime) -> int:
@@ -77,6 +89,23 @@ class Baselines(BaseModel):
         for pattern, rate in patterns.items():
             self.rates.setdefault(f"{service}|{pattern}", Ring(h=hour)).put_max(hour, max(1, round(rate)))
 
+    def record_counts(self, service: str, patterns: dict[str, int], hour: int) -> None:
+        """The live state watched ``service`` in ``hour`` and counted these engine events so far (the highest
+        count written for an hour stays: writing the growing count of the current hour again is harmless)."""
+        self.seen.setdefault(service, Ring(h=hour)).put_max(hour, 1)
+        for pattern, n in patterns.items():
+            if n > 0:
+                self.rates.setdefault(f"{service}|{pattern}", Ring(h=hour)).put_max(hour, n)
+
+    def latest(self, service: str, pattern: str, hour: int) -> int | None:
+        """Events in the last full hour or this one so far, whichever is higher; None when the service was not
+        watched in either."""
+        seen = self.seen.get(service)
+        if seen is None or not (seen.get(hour) or seen.get(hour - 1)):
+            return None
+        rates = self.rates.get(f"{service}|{pattern}")
+        return max(rates.get(hour), rates.get(hour - 1)) if rates is not None else 0
+
     def history(self, service: str, pattern: str, hour: int) -> list[int]:
         """The pattern's rate in every hour of the last 7 days (before ``hour``) its service was observed."""
         seen, rates = self.seen.get(service), self.rates.get(f"{service}|{pattern}")
@@ -122,4 +151,6 @@ def judge(rate: float, history: list[int], what: str = "this service") -> Verdic
     return Verdict(False, f"{now}, above usual: ×{rate / mid:.1f} the 7-day median {_per_hour(mid)}")
 
 
-__all__ = ["BASELINES_FILE", "HOURS", "MIN_HOURS", "Baselines", "Ring", "Verdict", "hour_of", "judge"]
+__all__ = [
+    "BASELINES_FILE", "HOURS", "LIVE", "MIN_HOURS", "Baselines", "Ring", "Verdict", "hour_of", "judge", "live_key",
+]

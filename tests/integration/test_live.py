@@ -12,6 +12,8 @@ import signal
 import subprocess
 import time
 import tomllib
+import urllib.error
+import urllib.request
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
@@ -19,6 +21,7 @@ from typing import Any
 import pytest
 import tomli_w
 from mcp import Client, StdioServerParameters
+from prometheus_client.parser import text_string_to_metric_families
 
 from dozor.collectors.status import ContainerState, HealthState
 from dozor.fleet import Fleet
@@ -221,9 +224,34 @@ async def test_serve_watch_over_http(fleet: Any) -> None:
         async with _http_client(base, TOKEN) as c:
             r = await c.call_tool("server_status", {"host": "db1"})
             assert not r.is_error and "live since" in r.content[0].text
+        url = f"{base}/metrics"
+        deadline = time.monotonic() + 60
+        while True:  # every host's first read (the dead one's failure included) ends before the deadline
+            text = await asyncio.to_thread(_get, url, {"Authorization": f"Bearer {TOKEN}"})
+            fresh = {s.labels["host"]: s.labels["kind"] for f in text_string_to_metric_families(text)
+                     for s in f.samples if s.name == "dozor_host_fresh" and s.value == 1}
+            if "starting" not in fresh.values() or time.monotonic() > deadline:
+                break
+            await asyncio.sleep(0.5)
+        samples = [s for f in text_string_to_metric_families(text) for s in f.samples]
+        up = {s.labels["host"]: s.value for s in samples if s.name == "dozor_host_up"}
+        assert fresh["db1"] == "live" and fresh["dead"] == "unreachable", fresh
+        assert up["db1"] == 1 and up["dead"] == 0, up
+        assert any(s.name == "dozor_alert" and s.labels["host"] == "dead" for s in samples)
+        with pytest.raises(urllib.error.HTTPError) as denied:
+            await asyncio.to_thread(_get, url, {})
+        assert denied.value.code == 401
+        with pytest.raises(urllib.error.HTTPError) as rebound:
+            await asyncio.to_thread(_get, url, {"Authorization": f"Bearer {TOKEN}", "Host": "evil.example:80"})
+        assert rebound.value.code == 421
     finally:
         with pytest.raises(StopIteration):
             next(gen)
+
+
+def _get(url: str, headers: dict[str, str]) -> str:
+    with urllib.request.urlopen(urllib.request.Request(url, headers=headers), timeout=10) as r:
+        return r.read().decode()
 
 
 def _watch_env(fleet: Any, tmp_path: Path) -> dict[str, str]:
