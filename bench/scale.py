@@ -163,7 +163,7 @@ def render(results: dict) -> str:
             f"{' '.join(mach.get('loadavg_at_end', []))} at end; medians of {results['args']['runs']} runs")
     q = results.get("question", "status")
     lines = [head, "",
-             f"| N | {q} s | probe s | status/probe | LB s | status/LB | CPU ms/h | probe CPU ms/h | LB CPU ms/h "
+             f"| N | {q} s | probe s | {q}/probe | LB s | {q}/LB | CPU ms/h | probe CPU ms/h | LB CPU ms/h "
              "| RSS MB | probe RSS MB | peak fds | fd budget | host latency p50/p90/max s | probe p50/p90/max s "
              "| hosts ok (status/probe/LB) |",
              "|" + "---|" * 16]

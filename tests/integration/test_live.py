@@ -15,6 +15,7 @@ import tomllib
 import urllib.error
 import urllib.request
 from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -83,6 +84,27 @@ async def test_live_state_follows_a_stop_and_a_start_done_behind_dozors_back(fle
         assert after["channels"] == before["channels"] and after["connects"] == before["connects"] == 1
 
     await watching(inventory(fleet_mutable), ["web1"], body=body)
+
+
+async def test_the_live_state_feeds_the_baselines_with_the_exits_it_saw(fleet_mutable: Any, tmp_path: Path) -> None:
+    from dozor.noise.apply import baselines_file
+    from dozor.noise.baselines import hour_of, live_key
+
+    async with Fleet(inventory(fleet_mutable)) as fleet:
+        live = LiveFleet(fleet.select("web1"), fleet.pool.get, state_dir=tmp_path)
+        async with live:
+            assert await live.wait_ready(timeout=30)
+            w = live.watchers["web1"]
+            await in_thread(lambda: fleet_mutable.docker("web1", "stop", "-t", "1", "shop_web_1"))
+            await until(lambda: by_name(w, "shop_web_1").state is ContainerState.EXITED, 10, "web exited")
+            await in_thread(lambda: fleet_mutable.docker("web1", "start", "shop_web_1"))
+            await until(lambda: by_name(w, "shop_web_1").state is ContainerState.RUNNING, 10, "web running")
+        # stopping the live fleet wrote what it counted
+    b = baselines_file(tmp_path).load()
+    hour = hour_of(datetime.now(UTC))
+    key = live_key("web1", "shop", "web")
+    assert (b.latest(key, "engine:die", hour) or 0) >= 1  # this hour, or the last if it just turned
+    assert not any(k.endswith("|engine:oom") and k.startswith(key) for k in b.rates)
 
 
 async def test_an_oom_kill_and_a_health_change_are_seen_live(fleet_mutable: Any) -> None:
