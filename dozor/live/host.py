@@ -33,7 +33,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from dozor.collectors.events import INFO_TARGET, info_time
-from dozor.collectors.status import ContainerStatus, container_from_inspect, match_declared
+from dozor.collectors.status import ContainerStatus, ServiceState, container_from_inspect, match_declared
 from dozor.engine import queries
 from dozor.engine.client import EngineClient, answer_json
 from dozor.engine.http import HTTPResponse
@@ -146,6 +146,7 @@ class HostWatcher:
         self._dirty: set[str] = set()
         self._refresh: asyncio.Task[None] | None = None
         self._wake = asyncio.Event()
+        self._services: tuple[tuple[int, ...], list[ContainerStatus], list[ServiceState]] | None = None
 
     # -- what the front ends read -----------------------------------------------------------------
 
@@ -159,7 +160,14 @@ class HostWatcher:
             return HostResult(host=self.host.name, status=self.failure or HostStatus.ERROR,
                               reason=f"{self.fresh.text()}: {self.fresh.why}")
         containers = sorted(self.containers.values(), key=lambda c: c.name)
-        services = match_declared(containers, self.host.projects)
+        # A change replaces the container's object (events and re-reads never edit one in place): the same
+        # objects mean the same services. The cache holds them, so their ids cannot be reused meanwhile.
+        key = tuple(map(id, containers))
+        if self._services is not None and self._services[0] == key:
+            services = self._services[2]
+        else:
+            services = match_declared(containers, self.host.projects)
+            self._services = (key, containers, services)
         if service is not None:
             services = [s for s in services if s.service == service]
             containers = [c for c in containers if c.service == service]

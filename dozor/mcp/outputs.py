@@ -59,6 +59,8 @@ STATUS_TEXT_FACTOR = 3
 """The service rows of a status answer take at most this many times the characters of its text."""
 
 STATUS_MIN_BUDGET = 1_500
+HOST_ENVELOPE = 40
+"""Characters of one host's entry around its data (``{"host":…,"status":"ok","data":…}``)."""
 DETAIL_CAP = 48_000
 """Most characters of per-container detail one server_status call returns (detail=true)."""
 
@@ -66,10 +68,17 @@ LIST_CAP = 32_000
 """Most characters of alerts/findings one report returns in structured content."""
 
 
+def _plain(value: Any) -> Any:
+    if isinstance(value, BaseModel):
+        return value.model_dump(mode="json", exclude_defaults=True)
+    if isinstance(value, list | tuple):
+        return [_plain(v) for v in value]
+    return value
+
+
 def size(value: Any) -> int:
-    """Characters of ``value`` as compact JSON (the way it travels)."""
-    data = value.model_dump(mode="json", exclude_defaults=True) if isinstance(value, BaseModel) else value
-    return len(json.dumps(data, separators=(",", ":"), default=str))
+    """Characters of ``value`` (a model, a list of models, plain data) as compact JSON (the way it travels)."""
+    return len(json.dumps(_plain(value), separators=(",", ":"), default=str))
 
 
 def _time(t: datetime | None) -> str | None:
@@ -178,17 +187,20 @@ def status_output(result: FleetResult[HostContainers], text_chars: int, detail: 
     hosts: list[HostOut[StatusData]] = []
     cut: list[str] = []
     cut_services = 0
-    used = 0
+    datas = {h.host: _status_data(h.data, detail) for h in result.hosts if h.ok and h.data is not None}
+    bares = {name: d.model_copy(update={"services": []}) for name, d in datas.items()}
+    # every host keeps its counts: what they take comes off the rows' budget first
+    used = sum(size(b) + len(name) + HOST_ENVELOPE for name, b in bares.items())
     for h in result.hosts:
-        if not h.ok or h.data is None:
+        data = datas.get(h.host)
+        if data is None:
             hosts.append(HostOut[StatusData](host=h.host, status=h.status.value, reason=h.reason))
             continue
-        data = _status_data(h.data, detail)
         cost = size(data.services)
         if used + cost > budget:
             cut.append(h.host)
             cut_services += len(data.services)
-            data = data.model_copy(update={"services": []})
+            data = bares[h.host]
         else:
             used += cost
         hosts.append(HostOut[StatusData](host=h.host, status="ok", data=data))

@@ -123,3 +123,15 @@ def test_compact_schema_keeps_the_meaning() -> None:
     }
     out = compact_schema(schema, output=True)["properties"]
     assert out["flag"] == {"type": "boolean"} and out["rows"] == {"items": {"properties": {"a": {"type": "string"}}}}
+
+
+def test_size_counts_a_list_of_models_as_the_json_it_travels_as() -> None:
+    from dozor.mcp.models import ServiceRow
+    from dozor.mcp.outputs import size
+
+    rows = [ServiceRow(project="shop", service="web", running=1, total=1),
+            ServiceRow(project="shop", service="worker", running=0, total=1, problem="worker_1: exited (exit 1)")]
+    wire = json.dumps([r.model_dump(mode="json", exclude_defaults=True) for r in rows], separators=(",", ":"))
+    assert size(rows) == len(wire)
+    assert size(rows[1]) == len(json.dumps(rows[1].model_dump(mode="json", exclude_defaults=True),
+                                           separators=(",", ":")))
