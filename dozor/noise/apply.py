@@ -206,7 +206,8 @@ def apply_baselines(report: FleetReport, state_dir: str | Path) -> FleetReport:
                 if a.code not in _RATED or (a.project, a.service) not in read:
                     continue
                 service, pattern, rate = f"{a.host}|{a.project}/{a.service}", a.subject or a.code.value, problem_rate(a)
-                verdict = judge(rate, b.history(service, pattern, hour))
+                verdict = judge(rate, b.history(service, pattern, hour), daily=b.same_hour(service, pattern, hour),
+                                hour=hour)
                 a.baseline, a.usual = verdict.text, verdict.usual
                 if verdict.steady and not a.silenced_by:
                     candidates.append(f"{a.where} {pattern}: {verdict.text}, steady for days — if it is known, "
@@ -241,7 +242,7 @@ def live_verdict(a: Alert, b: Baselines, hour: int) -> Verdict | None:
     rate = b.latest(key, pattern, hour)
     if rate is None:
         return None
-    v = judge(rate, b.history(key, pattern, hour - 1))
+    v = judge(rate, b.history(key, pattern, hour - 1), daily=b.same_hour(key, pattern, hour), hour=hour)
     return Verdict(v.usual, f"{_EVENT_WORDS[pattern]} {v.text}", v.steady)
 
 

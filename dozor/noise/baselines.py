@@ -17,8 +17,11 @@ problem_rate`) — the same estimator now and in the history, so the comparison 
 The verdict on a finding compares its rate now with the median of the hours its service was observed in the last
 7 days (before this hour; an observed hour without the pattern counts 0): ``usual`` when at most
 ``USUAL_FACTOR`` × that median (and the median is not 0), ``new`` when the median is 0, ``above usual`` otherwise;
-no verdict before ``MIN_HOURS`` observed hours. A pattern present in nearly every observed hour for
-``STEADY_HOURS`` at a steady rate is a silence candidate — offered in the text, never silenced automatically.
+no verdict before ``MIN_HOURS`` observed hours. A rate that is new or above usual over the week but fired at the same
+hour of the day on most of the last 6 days it was observed then (at least ``DAILY_DAYS``) is ``usual at 02:00`` (a
+nightly job's errors are not news every night). Weekly patterns (Monday's batch) need more than 7 days: not told.
+A pattern present in nearly every observed hour for ``STEADY_HOURS`` at a steady rate is a silence candidate —
+offered in the text, never silenced automatically.
 """
 
 from __future__ import annotations
@@ -37,6 +40,8 @@ MIN_HOURS = 6
 USUAL_FACTOR = 3.0
 STEADY_HOURS = 48
 STEADY_SHARE = 0.9
+DAILY_DAYS = 3
+"""Days (of the last 6 observed at that hour) a pattern must have fired at an hour to be usual at that hour."""
 BASELINES_FILE = "baselines.json"
 
 
@@ -114,6 +119,14 @@ class Baselines(BaseModel):
         return [rates.get(x) if rates is not None else 0
                 for x in range(hour - HOURS, hour) if seen.get(x)]
 
+    def same_hour(self, service: str, pattern: str, hour: int) -> list[int]:
+        """The pattern's rate at this hour of the day on each of the last 6 days its service was observed then."""
+        seen, rates = self.seen.get(service), self.rates.get(f"{service}|{pattern}")
+        if seen is None:
+            return []
+        return [rates.get(x) if rates is not None else 0
+                for x in range(hour - 24 * (HOURS // 24 - 1), hour, 24) if seen.get(x)]
+
     def prune(self, hour: int) -> None:
         """Drop series with nothing in the last ``HOURS``."""
         self.seen = {k: v for k, v in self.seen.items() if v.h > hour - HOURS}
@@ -133,21 +146,43 @@ def _per_hour(x: float) -> str:
     return f"{x:.0f}/h" if x >= 1 or x == 0 else f"{x:.1f}/h"
 
 
-def judge(rate: float, history: list[int], what: str = "this service") -> Verdict:
-    """``42/h, usual for this service (7-day median 40/h)`` / ``42/h, new (7-day median 0)`` / no verdict yet."""
+def _daily(rate: float, daily: list[int] | None, hour: int | None) -> str | None:
+    """``usual at 02:00 (4 of the last 6 days, median 40/h)`` when the same hour of the day had it on most of the
+    days it was observed (at least ``DAILY_DAYS``) at up to ``USUAL_FACTOR`` × that rate; else None."""
+    if not daily or hour is None:
+        return None
+    present = [x for x in daily if x]
+    if len(present) < DAILY_DAYS or len(present) * 2 <= len(daily):
+        return None
+    mid = median(present)
+    if rate > USUAL_FACTOR * mid:
+        return None
+    return f"usual at {hour % 24:02d}:00 UTC ({len(present)} of the last {len(daily)} days, median {_per_hour(mid)})"
+
+
+def judge(rate: float, history: list[int], what: str = "this service", *, daily: list[int] | None = None,
+          hour: int | None = None) -> Verdict:
+    """``42/h, usual for this service (7-day median 40/h)`` / ``42/h, new (7-day median 0)`` / no verdict yet.
+
+    ``daily`` (:meth:`Baselines.same_hour`) and ``hour``: a rate that is new or above usual over the week but
+    usual at this hour of the day (a nightly job) is said so, and is usual.
+    """
     now = _per_hour(rate)
     if len(history) < MIN_HOURS:
         return Verdict(None, f"{now}, no baseline yet ({len(history)} h observed, {MIN_HOURS} needed)")
     mid = median(history)
-    if mid == 0:
-        share = sum(1 for x in history if x) / len(history)
-        seen = f"; seen in {share:.0%} of observed hours" if share else ""
-        return Verdict(False, f"{now}, new (7-day median 0{seen})")
-    if rate <= USUAL_FACTOR * mid:
+    if mid and rate <= USUAL_FACTOR * mid:
         present = [x for x in history if x]
         steady = (len(history) >= STEADY_HOURS and len(present) >= STEADY_SHARE * len(history)
                   and max(present) <= USUAL_FACTOR * min(present))
         return Verdict(True, f"{now}, usual for {what} (7-day median {_per_hour(mid)})", steady)
+    at_hour = _daily(rate, daily, hour)
+    if at_hour is not None:
+        return Verdict(True, f"{now}, {at_hour}; 7-day median {_per_hour(mid)}")
+    if mid == 0:
+        share = sum(1 for x in history if x) / len(history)
+        seen = f"; seen in {share:.0%} of observed hours" if share else ""
+        return Verdict(False, f"{now}, new (7-day median 0{seen})")
     return Verdict(False, f"{now}, above usual: ×{rate / mid:.1f} the 7-day median {_per_hour(mid)}")
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 from pathlib import Path
+from statistics import median
 
 import pytest
 
@@ -127,3 +128,20 @@ def test_size_after_7_days_for_50_hosts(tmp_path: Path) -> None:
     print(f"\nbaselines.json after 7 days, 50 hosts: {size} bytes ({len(b.seen)} services, {len(b.rates)} series)")
     assert len(b.seen) == 500 and len(b.rates) == 600
     assert size < 1_000_000
+
+
+def test_a_nightly_pattern_is_usual_at_its_hour_and_new_at_another() -> None:
+    b = Baselines()
+    svc = "web1|shop/backup"
+    for x in range(H - 6 * 24, H):  # six days watched every hour; the pattern fires at this hour of day only
+        b.record(svc, {"pg_dump.failed": 30} if (H - x) % 24 == 0 else {}, x)
+    week, daily = b.history(svc, "pg_dump.failed", H), b.same_hour(svc, "pg_dump.failed", H)
+    assert daily == [30] * 6 and median(week) == 0
+    v = judge(35, week, daily=daily, hour=H)
+    assert v.usual is True and f"usual at {H % 24:02d}:00 UTC (6 of the last 6 days, median 30/h)" in v.text
+    assert judge(35, week, daily=b.same_hour(svc, "pg_dump.failed", H + 5), hour=H + 5).usual is False
+    assert judge(200, week, daily=daily, hour=H).usual is False  # far above its nightly rate: not usual
+    b2 = Baselines()  # on 2 nights of 6 only: not a habit yet
+    for x in range(H - 6 * 24, H):
+        b2.record(svc, {"p": 30} if (H - x) % 24 == 0 and (H - x) <= 48 else {}, x)
+    assert judge(35, b2.history(svc, "p", H), daily=b2.same_hour(svc, "p", H), hour=H).usual is False
