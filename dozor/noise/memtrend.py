@@ -17,8 +17,9 @@ is reported and left alone). One series per ``host|container name``, bounded by 
   that is at least ``MIN_SPAN`` old (else the newest older one), and is at its highest (within ``RISE_SHARE``);
   the rate gives the time left before the limit;
 - ``falling``: it dropped by at least ``RISE_SHARE`` of the limit since then;
-- ``steady``: every sample of the last ``STEADY_SPAN`` or more within a band of ``RISE_SHARE`` of the limit
-  (``STEADY_POINTS`` samples at least), and its drift over that span would not reach the limit within ``KEEP``;
+- ``steady``: not rising (so no rise of ``RISE_SHARE`` within the last ``RECENT``), every sample of the last
+  ``STEADY_SPAN`` or more within a band of ``RISE_SHARE`` of the limit (``STEADY_POINTS`` samples at least), and
+  its drift over that span would not reach the limit within ``KEEP``;
 - ``creeping``: steady by the band, but its least-squares drift over that span (at least a quarter of the band)
   would reach the limit within ``KEEP``;
 - ``flat``: within the band, but not for ``STEADY_SPAN`` yet.

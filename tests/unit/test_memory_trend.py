@@ -110,6 +110,13 @@ def test_steady_needs_half_an_hour_and_three_samples() -> None:
     assert flat.severity is Severity.WARNING and "no clear trend yet: within 0.0 MiB for 29m00s" in flat.evidence
 
 
+def test_a_step_within_the_last_hour_is_still_rising_not_steady() -> None:
+    step = verdict(95, (92, 55 * M), (95, 45 * M), (95, 30 * M), (95, 15 * M))  # +3 MiB 45 min ago, flat since
+    assert step.kind == "rising" and step.since == NOW - 55 * M
+    settled = verdict(95, (92, 65 * M), (95, 45 * M), (95, 30 * M), (95, 15 * M))  # the step left the hour
+    assert settled.kind == "steady"
+
+
 def test_steady_at_the_limit_stays_a_warning() -> None:
     t = verdict(98, (98, 60 * M), (98, 30 * M), (98, 10 * M))
     assert t.kind == "steady"
