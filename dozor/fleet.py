@@ -169,7 +169,7 @@ class Fleet:
 
         report = await diagnose(
             self, host, services=services, log_lines=log_lines, log_window=log_window, log_max_bytes=log_max_bytes,
-            log_host_max_bytes=log_host_max_bytes, progress=progress,
+            log_host_max_bytes=log_host_max_bytes, progress=progress, state_dir=self.state_dir,
         )
         return self._recalled(report, "diagnose", host, services, remember)
 

@@ -82,7 +82,8 @@ class ContainerResources(BaseModel):
     block_write: int | None = None
     pids: int | None = None
     cpu_throttling: CpuThrottling | None = Field(
-        default=None, description="Engine API only (docker stats does not show it); None without a CPU quota.")
+        default=None, description="Engine API; on the CLI path the diagnosis reads the cgroup's cpu.stat (docker "
+        "stats does not show it); None without a CPU quota.")
 
 
 class DiskUsage(BaseModel):

@@ -156,7 +156,8 @@ def apply_noise(report: FleetReport, state_dir: str | Path, inventory: Inventory
     ``full``: a full diagnosis of every service of the selected hosts (acks of incidents gone are dropped).
     """
     now = report.generated_at
-    summary = NoiseSummary()
+    earlier = report.noise.warning if report.noise is not None else None  # e.g. the memory history's
+    summary = NoiseSummary(warning=earlier)
     out = report
 
     ran = False
@@ -173,7 +174,7 @@ def apply_noise(report: FleetReport, state_dir: str | Path, inventory: Inventory
     try:
         noise_file(state_dir).update(change)
     except NoiseStateCorrupt as exc:
-        summary = NoiseSummary(warning=str(exc))
+        summary = NoiseSummary(warning="; ".join(x for x in (earlier, str(exc)) if x))
         for h in report.hosts:
             for a in h.alerts:
                 a.silenced_by = a.broke_through = None
@@ -182,7 +183,7 @@ def apply_noise(report: FleetReport, state_dir: str | Path, inventory: Inventory
         if not ran:
             with contextlib.suppress(NoiseStateCorrupt, OSError):
                 change(noise_file(state_dir).load())
-        summary.warning = f"could not save the noise state in {state_dir}: {exc}"
+        summary.warning = "; ".join(x for x in (earlier, f"could not save the noise state in {state_dir}: {exc}") if x)
     return out.model_copy(update={"noise": summary})
 
 

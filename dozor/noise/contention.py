@@ -4,9 +4,14 @@
   enforcement periods (Engine API ``throttling_data``, the same keys on cgroup v1 and v2; between two samples
   when the answer holds two, else since the container started — the evidence says which). Needs at least
   ``MIN_PERIODS`` periods since the start (two seconds under the quota), or ``MIN_SAMPLE`` between two samples.
-  The docker CLI does not show throttling: on the CLI path this rule has nothing to read and raises nothing.
-- memory within 10% of the container's limit is the existing ``container_memory`` rule
-  (``Thresholds.container_memory``, 90% by default), in :mod:`dozor.report.rules`.
+  On the CLI path (docker stats does not show it) the same counters come from the container's cgroup
+  ``cpu.stat`` (:mod:`dozor.collectors.cgroup_cpu`), since the container started.
+- memory within 10% of the container's limit is the ``container_memory`` rule (``Thresholds.container_memory``,
+  90% by default, in :mod:`dozor.report.rules`); :func:`memory_trend_alert` says what the container's history
+  (:mod:`dozor.noise.memtrend`) shows: rising (a warning with the rate and the time left before the limit,
+  critical when that is under ``IMMINENT``), steady for ``STEADY_SPAN`` or more below ``AT_LIMIT`` (info: a cache
+  or a fixed-size heap does not page; at ``AT_LIMIT`` or above it stays a warning, the kernel is reclaiming),
+  creeping, falling, no clear trend yet, or unknown (first sample; today's warning).
 - ``restart_storm``: at least ``STORM_SERVICES`` services of one compose project on one host were restarted by
   the engine (restart count above zero, last start inside the restart window): the cause is likely shared
   (the host, a dependency, a deploy gone wrong), not each service's own.
@@ -21,13 +26,16 @@ from dozor.collectors.resources import HostResources
 from dozor.collectors.status import ContainerStatus, ServiceState
 from dozor.drift.config import ServiceConfig
 from dozor.inventory.models import Thresholds
-from dozor.model.timetext import ago, human_duration
+from dozor.model.timetext import ago, human_duration, ts
+from dozor.noise.memtrend import STEADY_SPAN, MemoryTrend
 from dozor.report.alerts import Alert, AlertCode, Severity
 
 THROTTLE_RATIO = 0.25
 MIN_PERIODS = 20
 MIN_SAMPLE = 5
 STORM_SERVICES = 3
+IMMINENT = 1800.0
+AT_LIMIT = 97.0
 
 
 def _paused(seconds: float) -> str:
@@ -65,6 +73,70 @@ def throttling_alerts(host: str, res: HostResources, containers: Sequence[Contai
     return out
 
 
+def _mib(n: float, sign: bool = False) -> str:
+    x = n / 2**20
+    return f"{x:{'+' if sign else ''}.{1 if abs(x) < 10 else 0}f} MiB".replace("-", "\u2212")
+
+
+def _left(seconds: float) -> str:
+    if seconds < 60:
+        return "under a minute"
+    if seconds < 7200:
+        return f"~{seconds / 60:.0f} min"
+    return f"~{seconds / 3600:.1f} h"
+
+
+def _since(t: datetime | None, now: datetime) -> str:
+    return f"{ts(t)} ({ago(t, now)})"
+
+
+def _for(t: datetime | None, now: datetime) -> str:
+    return human_duration((now - t).total_seconds()) if t is not None else "0s"
+
+
+def memory_trend_alert(alert: Alert, trend: MemoryTrend | None, now: datetime) -> Alert:
+    """A ``container_memory`` alert with what the container's memory history says (``trend`` None: no history
+    was consulted, the alert is returned as it is)."""
+    if trend is None:
+        return alert
+    name, pct = alert.service or alert.subject or "container", trend.percent
+    severity, title, said = Severity.WARNING, alert.title, ""
+    action = alert.action
+    if trend.kind == "unknown":
+        said = "trend unknown (first sample)" if trend.samples == 1 else \
+            f"trend unknown (its {trend.samples - 1} earlier sample(s) are under 3 min old)"
+    elif trend.kind == "rising":
+        left = trend.seconds_left or 0.0
+        severity = Severity.CRITICAL if left <= IMMINENT else Severity.WARNING
+        title = f"{name} at {pct:.0f}% of its memory limit and rising"
+        said = f"rising: {_mib(trend.change, True)} since {_since(trend.since, now)}; at this rate the limit in " \
+               f"{_left(left)}"
+        action = "Find what grows (a leak, an unbounded cache or queue) or raise its memory limit before the " \
+                 "kernel OOM-kills it."
+    elif trend.kind == "falling":
+        said = f"falling: {_mib(trend.change, True)} since {_since(trend.since, now)}"
+    elif trend.kind == "creeping":
+        said = f"creeping up: {_mib(trend.change, True)} over the last {_for(trend.since, now)} ({trend.samples} " \
+               f"samples); at this rate the limit in {_left(trend.seconds_left or 0.0)}"
+    elif trend.kind == "steady":
+        span = _for(trend.since, now)
+        if pct >= AT_LIMIT:
+            said = f"steady at {pct:.0f}% for {span}: at its limit, the kernel is reclaiming its memory and a spike " \
+                   "will OOM-kill it"
+        else:
+            severity = Severity.INFO
+            title = f"{name} steady at {pct:.0f}% of its memory limit"
+            said = f"steady at {pct:.0f}% for {span} (within {_mib(trend.change)} over {trend.samples} samples): " \
+                   "likely a cache or a fixed-size heap"
+            action = "Nothing urgent while it stays flat; raise the limit if it needs room for spikes."
+    else:  # flat, not for long enough
+        span = _for(trend.since, now)
+        said = f"no clear trend yet: within {_mib(trend.change)} for {span} (steady needs " \
+               f"{STEADY_SPAN / 60:.0f} min)"
+    return alert.model_copy(update={"severity": severity, "title": title, "evidence": f"{alert.evidence}; {said}",
+                                    "action": action})
+
+
 def restart_storm_alerts(host: str, services: Sequence[ServiceState], thresholds: Thresholds,
                          now: datetime) -> list[Alert]:
     """One ``restart_storm`` warning per project where >= ``STORM_SERVICES`` services restarted in the window."""
@@ -99,4 +171,13 @@ def restart_storm_alerts(host: str, services: Sequence[ServiceState], thresholds
     return out
 
 
-__all__ = ["MIN_PERIODS", "STORM_SERVICES", "THROTTLE_RATIO", "restart_storm_alerts", "throttling_alerts"]
+__all__ = [
+    "AT_LIMIT",
+    "IMMINENT",
+    "MIN_PERIODS",
+    "STORM_SERVICES",
+    "THROTTLE_RATIO",
+    "memory_trend_alert",
+    "restart_storm_alerts",
+    "throttling_alerts",
+]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 
 from pydantic import BaseModel, Field
@@ -13,6 +13,7 @@ from dozor.drift.config import ServiceConfig
 from dozor.inventory.models import Thresholds
 from dozor.model.timetext import ts
 from dozor.noise.contention import restart_storm_alerts, throttling_alerts
+from dozor.noise.memtrend import MemoryTrend
 from dozor.outcome import HostResult
 from dozor.report.alerts import Alert, AlertCode
 from dozor.report.correlate import correlate
@@ -74,8 +75,10 @@ def summarize_resources(res: HostResources | None, error: str | None = None) -> 
     )
 
 
-def build_host_report(result: HostResult[HostDiagnosis], thresholds: Thresholds, now: datetime) -> HostReport:
-    """Turn one host's outcome into its report, alerts included."""
+def build_host_report(result: HostResult[HostDiagnosis], thresholds: Thresholds, now: datetime,
+                      trends: Mapping[str, MemoryTrend] | None = None) -> HostReport:
+    """Turn one host's outcome into its report, alerts included; ``trends``: the containers' memory trends
+    (``host|container name``; None: no history consulted), for the ``container_memory`` rule."""
     if not result.ok or result.data is None:
         return HostReport(
             host=result.host, status=result.status, reason=result.reason, duration=result.duration,
@@ -85,7 +88,7 @@ def build_host_report(result: HostResult[HostDiagnosis], thresholds: Thresholds,
     alerts = status_alerts(result.host, d.services, thresholds, now)
     alerts += restart_storm_alerts(result.host, d.services, thresholds, now)
     if d.resources is not None:
-        alerts += resource_alerts(result.host, d.resources, thresholds, now, d.containers)
+        alerts += resource_alerts(result.host, d.resources, thresholds, now, d.containers, trends)
         alerts += docker_reclaimable_alerts(result.host, d.resources, thresholds, now)
         alerts += throttling_alerts(result.host, d.resources, d.containers, d.configs, now)
     for lg in d.logs:
@@ -137,11 +140,13 @@ def with_log_evidence(alerts: list[Alert], logs: Sequence[ServiceLogSummary]) ->
 
 
 def _merge(alerts: Sequence[Alert]) -> list[Alert]:
-    """Same key twice on one host (e.g. two replicas of a service) → one alert with the counts summed."""
+    """Same key twice on one host (e.g. two replicas of a service) → one alert with the counts summed, worded as
+    the most urgent of them (a rising replica is not hidden behind a steady one)."""
     out: dict[str, Alert] = {}
     for a in alerts:
         prev = out.get(a.key)
-        out[a.key] = a if prev is None else prev.model_copy(update={"count": prev.count + a.count})
+        keep = prev if prev is not None and prev.severity.rank <= a.severity.rank else a
+        out[a.key] = a if prev is None else keep.model_copy(update={"count": prev.count + a.count})
     return list(out.values())
 
 

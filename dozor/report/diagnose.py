@@ -18,6 +18,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 from dozor.collectors.base import CollectorError
 from dozor.collectors.log_tails import ContainerTail
@@ -33,6 +34,8 @@ from dozor.collectors.status import (
 from dozor.drift.config import configs_from_inspect
 from dozor.drift.notes import diagnosis_drift
 from dozor.inventory.models import ResolvedHost
+from dozor.noise.memtrend import memory_samples, observe_memory
+from dozor.noise.models import NoiseSummary
 from dozor.report.build import HostDiagnosis, build_fleet_report, build_host_report
 from dozor.report.findings import (
     ServiceLogSummary,
@@ -224,8 +227,14 @@ async def diagnose(
     log_window: timedelta | None = DEFAULT_WINDOW,
     log_max_bytes: int = DEFAULT_MAX_BYTES,
     log_host_max_bytes: int = DEFAULT_HOST_MAX_BYTES,
+    state_dir: str | Path | None = None,
 ) -> FleetReport:
-    """Diagnose the selected hosts (all by default): status, resources, every service's recent log → report."""
+    """Diagnose the selected hosts (all by default): status, resources, every service's recent log → report.
+
+    ``state_dir``: where the containers' memory history is kept (``dozor.noise.memtrend``): each memory sample is
+    judged against it (rising, steady…) and recorded. None: no history (a container near its limit reads as it
+    always did).
+    """
     op = diagnosis_operation(services=services, log_lines=log_lines, quick=quick,
                              log_window=log_window, log_max_bytes=log_max_bytes,
                              log_host_max_bytes=log_host_max_bytes)
@@ -233,10 +242,18 @@ async def diagnose(
     result = await fleet.run(op, host, name="health" if quick else "diagnose", hosts=chosen, progress=progress)
     now = datetime.now(UTC)
     thresholds = {h.name: h.thresholds for h in chosen}
-    reports = [build_host_report(r, thresholds[r.host], now) for r in result.hosts]
+    trends, warning = None, None
+    if state_dir is not None and not quick:
+        samples = [s for r in result.hosts if r.ok and r.data is not None and r.data.resources is not None
+                   for s in memory_samples(r.host, r.data.resources, r.data.containers, r.data.collected_at)]
+        trends, warning = observe_memory(state_dir, samples, now)
+    reports = [build_host_report(r, thresholds[r.host], now, trends) for r in result.hosts]
     reports, notes = diagnosis_drift(reports, (c for r in result.hosts if r.ok and r.data for c in r.data.configs))
     report = build_fleet_report(reports, now=now, selector=host, mode="health" if quick else "diagnose")
-    return report.model_copy(update={"drift_notes": notes}) if notes else report
+    update: dict[str, object] = {"drift_notes": notes} if notes else {}
+    if warning:
+        update["noise"] = NoiseSummary(warning=warning)
+    return report.model_copy(update=update) if update else report
 
 
 async def analyze(

@@ -10,11 +10,15 @@ Decisions worth knowing:
   declared in the inventory (declared services should run; a one-shot job that finished also lands
   here), INFO when it was only discovered. Any other exit code is critical.
 - Healthy running containers raise nothing.
+- A container at ``container_memory`` % of its limit or more: how it reads depends on its memory history when
+  the caller consulted it (rising → warning, critical when the limit is under 30 min away; steady below 97% for
+  30 min or more → info; no history yet → the warning, "trend unknown"): :func:`dozor.noise.contention.
+  memory_trend_alert`.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime, timedelta
 
 from dozor.analysis.analyzer import UNCLASSIFIED
@@ -22,6 +26,8 @@ from dozor.collectors.resources import DiskUsage, HostResources
 from dozor.collectors.status import ContainerState, ContainerStatus, HealthState, ServiceState
 from dozor.inventory.models import Thresholds
 from dozor.model.timetext import ago, ts
+from dozor.noise.contention import memory_trend_alert
+from dozor.noise.memtrend import MemoryTrend, limited
 from dozor.outcome import HostStatus
 from dozor.report.alerts import Alert, AlertCode, Severity
 from dozor.report.findings import LogFinding
@@ -198,8 +204,14 @@ def resource_alerts(
     thresholds: Thresholds,
     now: datetime,
     containers: Sequence[ContainerStatus] = (),
+    trends: Mapping[str, MemoryTrend] | None = None,
 ) -> list[Alert]:
-    """Disk (space and inodes), host memory, and containers near their memory limit."""
+    """Disk (space and inodes), host memory, and containers near their memory limit.
+
+    ``trends`` (``host|container name`` → its memory trend, :mod:`dozor.noise.memtrend`): the history of each
+    container near its limit decides how it reads (rising, steady…: :func:`dozor.noise.contention.
+    memory_trend_alert`); None when no history was consulted (the alert as it always read).
+    """
     out: list[Alert] = []
     for d in res.disks:
         for what, pct in (("space", d.use_percent), ("inodes", d.inode_use_percent)):
@@ -233,11 +245,9 @@ def resource_alerts(
     by_name = {c.name: c for c in containers}
     for cr in res.containers:
         st = by_id.get(cr.id[:12]) or by_name.get(cr.name)
-        limited = (st.mem_limit is not None) if st is not None else (
-            cr.mem_limit is not None and m is not None and cr.mem_limit < m.total * 0.98)
-        if not limited or cr.mem_percent is None or cr.mem_percent < thresholds.container_memory:
+        if not limited(cr, st, res) or cr.mem_percent is None or cr.mem_percent < thresholds.container_memory:
             continue
-        out.append(Alert(
+        alert = Alert(
             severity=Severity.WARNING, code=AlertCode.CONTAINER_MEMORY, host=host,
             project=st.project if st else None, service=(st.service if st else None) or cr.name,
             title=f"{(st.service if st else None) or cr.name} at {cr.mem_percent:.0f}% of its memory limit",
@@ -245,7 +255,12 @@ def resource_alerts(
             f"({cr.mem_percent:.1f}%); threshold {thresholds.container_memory:g}%",
             action="Raise its memory limit or find the leak before the kernel OOM-kills it.",
             last_seen=now,
-        ))
+        )
+        if trends is not None:
+            trend = trends.get(f"{host}|{st.name if st else cr.name}") or \
+                MemoryTrend("unknown", cr.mem_usage or 0, cr.mem_limit or 0)  # consulted, nothing recorded
+            alert = memory_trend_alert(alert, trend, now)
+        out.append(alert)
     return out
 
 

@@ -19,6 +19,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
+from dozor.collectors.cgroup_cpu import CGROUP_CPU, candidate_paths, throttling_by_container
 from dozor.collectors.docker_df import (
     DOCKER_DF,
     INFO_TARGET,
@@ -29,6 +30,7 @@ from dozor.collectors.docker_df import (
 from dozor.collectors.resources import (
     RESOURCES,
     ContainerResources,
+    CpuThrottling,
     HostResources,
     parse_resources,
     resources_argv,
@@ -240,6 +242,57 @@ def _cpu_quota(inspect: dict[str, Any]) -> bool:
     return bool(host.get("NanoCpus")) or (host.get("CpuQuota") or 0) > 0
 
 
+async def cgroup_throttling(ctx: HostContext, raw: list[dict[str, Any]]) -> dict[str, CpuThrottling]:
+    """CPU throttling since each running container with a CPU quota started, from its cgroup's ``cpu.stat`` (the
+    CLI path's answer; the Engine API reports the same counters): container id -> its counters.
+
+    One ``grep`` reads the usual layouts and each container's ``/proc/<pid>/cgroup``; only for a container found
+    in none of the layouts, a second one reads where its ``/proc/<pid>/cgroup`` says it lives.
+    """
+    asked: dict[str, list[str]] = {}
+    pids: dict[int, str] = {}
+    for c in raw:
+        state = c.get("State") or {}
+        if not _cpu_quota(c) or not state.get("Running"):
+            continue
+        cid, parent = str(c.get("Id", "")), (c.get("HostConfig") or {}).get("CgroupParent") or None
+        try:
+            asked[cid] = candidate_paths(cid, parent)
+        except ValueError:
+            with contextlib.suppress(ValueError):  # an odd parent: the usual layouts and /proc still answer
+                asked[cid] = candidate_paths(cid)
+        pid = state.get("Pid")
+        if cid in asked and isinstance(pid, int) and pid > 0:
+            pids[pid] = cid
+    if not asked:
+        return {}
+    read = await ctx.collect(CGROUP_CPU, paths=[p for ps in asked.values() for p in ps]
+                             + [f"/proc/{pid}/cgroup" for pid in pids])
+    found = throttling_by_container(asked, read)
+    more = {cid: [p for p in read.cgroups.get(pid, []) if p not in asked[cid]] for pid, cid in pids.items()
+            if cid not in found}
+    more = {cid: ps for cid, ps in more.items() if ps}
+    if more:
+        found |= throttling_by_container(more, await ctx.collect(CGROUP_CPU, paths=[p for ps in more.values()
+                                                                                   for p in ps]))
+    return found
+
+
+def _with_throttling(res: HostResources, got: dict[str, CpuThrottling] | BaseException) -> HostResources:
+    """The cgroup counters on the containers docker stats listed; their failure is a section error."""
+    if isinstance(got, BaseException):
+        if not isinstance(got, Exception):
+            raise got  # cancellation
+        res.section_errors["cpu_throttling"] = f"{type(got).__name__}: {got}"
+        return res
+    by_short = {cid[:12]: t for cid, t in got.items()}
+    for cr in res.containers:
+        t = by_short.get(cr.id[:12])
+        if t is not None and cr.cpu_throttling is None:
+            cr.cpu_throttling = t
+    return res
+
+
 async def diagnosis_inputs(
     ctx: HostContext, *, keep: list[dict[str, Any]] | None = None
 ) -> tuple[list[ContainerStatus], HostResources | None, str | None]:
@@ -250,7 +303,8 @@ async def diagnosis_inputs(
     Through the engine, container stats are sampled once (no CPU %) and only for running containers
     with a memory limit or a CPU quota: the container figures the diagnosis rules use (memory against the limit,
     CPU throttling since the container started).
-    The host part (disks, memory, load) runs meanwhile. The CLI path runs both collectors in full.
+    The host part (disks, memory, load) runs meanwhile. The CLI path runs both collectors in full and, for
+    running containers with a CPU quota, reads their cgroups' ``cpu.stat`` (:func:`cgroup_throttling`).
     """
 
     async def api(engine: EngineClient) -> tuple[list[ContainerStatus], HostResources | None, str | None]:
@@ -282,15 +336,23 @@ async def diagnosis_inputs(
         return compose, _with_stats(res, stats), None
 
     async def cli() -> tuple[list[ContainerStatus], HostResources | None, str | None]:
-        raw, res = await asyncio.gather(inspect_containers(ctx), ctx.collect(RESOURCES), return_exceptions=True)
-        if isinstance(raw, BaseException):
-            raise raw
+        res_task = asyncio.ensure_future(ctx.collect(RESOURCES))
+        try:
+            raw = await inspect_containers(ctx)
+        except BaseException:
+            res_task.cancel()
+            with contextlib.suppress(BaseException):
+                await res_task
+            raise
         if keep is not None:
             keep[:] = raw
         containers = [container_from_inspect(c) for c in raw]
+        throttled, res = await asyncio.gather(cgroup_throttling(ctx, raw), res_task, return_exceptions=True)
         if isinstance(res, BaseException):
+            if not isinstance(res, Exception):
+                raise res
             return containers, None, f"{type(res).__name__}: {res}"
-        return containers, res, None
+        return containers, _with_throttling(res, throttled), None
 
     (containers, res, err), df = await _with_df(ctx, _answer(ctx, api, cli))
     return containers, None if res is None else _add_df(res, df), err
@@ -298,6 +360,7 @@ async def diagnosis_inputs(
 
 __all__ = [
     "EngineState",
+    "cgroup_throttling",
     "container_status",
     "diagnosis_inputs",
     "docker_disk_usage",
