@@ -10,7 +10,7 @@ from statistics import median
 import pytest
 
 from dozor.noise.apply import apply_baselines, baselines_file
-from dozor.noise.baselines import HOURS, MIN_HOURS, Baselines, Ring, hour_of, judge
+from dozor.noise.baselines import HOURS, MIN_HOURS, Baselines, Ring, hour_of, judge, live_key
 from dozor.report.alerts import Alert, AlertCode, Severity
 from dozor.report.findings import ServiceLogSummary
 from dozor.reports import DiagnosisReport
@@ -114,20 +114,24 @@ def test_old_series_are_pruned() -> None:
 
 
 def test_size_after_7_days_for_50_hosts(tmp_path: Path) -> None:
-    """50 hosts × 10 services, 3 patterns firing on 4 services of each, a diagnosis every hour for 7 days."""
+    """50 hosts × 10 services, 3 patterns firing on 4 services of each, a diagnosis every hour for 7 days, and
+    the live state watching all of them (exits of 2 services per host, OOM kills of one)."""
     b = Baselines()
     for x in range(HOURS):
         for n in range(50):
             for s in range(10):
                 pats = {f"pattern.{p}": 10 + 7 * p + (x % 5) for p in range(3)} if s < 4 else {}
                 b.record(f"host{n:02d}|shop/svc{s}", pats, H - HOURS + 1 + x)
+                # and watched live all week: exits of 2 services of each host, OOM kills of one
+                live = {"engine:die": 3 + x % 4} if s < 2 else {"engine:oom": 1} if s == 2 and x % 6 == 0 else {}
+                b.record_counts(live_key(f"host{n:02d}", "shop", f"svc{s}"), live, H - HOURS + 1 + x)
     b.prune(H)
     path = tmp_path / "baselines.json"
     baselines_file(tmp_path).update(lambda st: st.__dict__.update(b.__dict__))
     size = path.stat().st_size
     print(f"\nbaselines.json after 7 days, 50 hosts: {size} bytes ({len(b.seen)} services, {len(b.rates)} series)")
-    assert len(b.seen) == 500 and len(b.rates) == 600
-    assert size < 1_000_000
+    assert len(b.seen) == 1000 and len(b.rates) == 600 + 150
+    assert size < 2_000_000
 
 
 def test_a_nightly_pattern_is_usual_at_its_hour_and_new_at_another() -> None:
