@@ -34,8 +34,11 @@ KEPT_IMAGE_ACTIONS = frozenset({"pull"})
 INFO_TARGET = "/info"
 
 # Prints the host's clock first: the engine answers and closes only for an `until` that is not in its future.
+# To the nanosecond: a whole-second `until` leaves out what happened earlier in the current second (a deploy that
+# just finished). A `date` without %N (some busybox builds) gives the next second: the engine waits for it.
 EVENTS_SCRIPT = (
-    "now=$(date +%s) || exit 1\n"
+    "now=$(date +%s.%N 2>/dev/null)\n"
+    "case $now in ''|*[!0-9.]*|*.|.*) now=$(date +%s) || exit 1; now=$((now + 1));; esac\n"
     'echo "@@now $now"\n'
     "exec docker events --since 0 --until \"$now\" --format '{{json .}}'\n"
 )
@@ -75,9 +78,11 @@ def events_argv() -> list[str]:
     return ["sh", "-c", EVENTS_SCRIPT, "dozor-events"]
 
 
-def events_target(until: int) -> str:
-    """``GET /events?since=0&until=UNTIL``: the whole held log, a finite answer (``until`` = the host's now)."""
-    return f"/events?since=0&until={int(until)}"
+def events_target(until: datetime) -> str:
+    """``GET /events?since=0&until=SECONDS.NANOS``: the whole held log, a finite answer (``until`` = the host's
+    now, to the microsecond: a whole second would leave out what happened earlier in the current second)."""
+    whole = int(until.timestamp() // 1)
+    return f"/events?since=0&until={whole}.{until.microsecond * 1000:09d}"
 
 
 def _time(raw: dict[str, Any]) -> datetime | None:
@@ -152,7 +157,7 @@ def parse_event_lines(text: str, *, host_time: datetime | None, source: str) -> 
 
 
 def parse_events(result: CommandResult) -> EngineEvents:
-    """The events script's output: ``@@now <unix>`` then one JSON event per line."""
+    """The events script's output: ``@@now <unix>[.<nanoseconds>]`` then one JSON event per line."""
     check_docker(result)
     head, _, body = result.stdout.partition("\n")
     if not head.startswith(_NOW):
@@ -160,9 +165,16 @@ def parse_events(result: CommandResult) -> EngineEvents:
                              + first_line(result.stderr or result.stdout))
     if result.exit_status not in (0, None):
         raise CollectorError(f"docker events failed (exit {result.exit_status}): {first_line(result.stderr)}")
-    secs = _int(head[len(_NOW):].strip())
-    host_time = datetime.fromtimestamp(secs, UTC) if secs is not None else None
+    host_time = _clock(head[len(_NOW):].strip())
     return parse_event_lines(body, host_time=host_time, source="cli")
+
+
+def _clock(text: str) -> datetime | None:
+    """``1796626164`` or ``1796626164.302666339`` (the host's ``date``) as UTC, to the microsecond."""
+    whole, _, frac = text.partition(".")
+    if not whole.isdigit() or (frac and not frac.isdigit()):
+        return None
+    return datetime.fromtimestamp(int(whole), UTC).replace(microsecond=int((frac + "000000")[:6]))
 
 
 def info_time(info: object) -> datetime:

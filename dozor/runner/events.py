@@ -34,7 +34,7 @@ async def engine_events(ctx: HostContext) -> EngineEvents:
                 clock.append(info_time(answer_json(answers[0])))
             except CollectorError as exc:
                 raise EngineUnavailable(str(exc)) from exc
-            return [events_target(int(clock[0].timestamp()))]
+            return [events_target(clock[0])]
 
         _, answer = await engine.exchange([INFO_TARGET], events)
         if not answer.ok:

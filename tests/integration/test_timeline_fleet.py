@@ -222,3 +222,23 @@ async def test_mcp_fleet_timeline_answers_with_unreachable_hosts_and_refuses_a_b
         assert "dead: NOT ANSWERED" in r.content[0].text
         bad = await c.call_tool("fleet_timeline", {"since": "bogus"})
         assert bad.is_error and "neither a duration" in bad.content[0].text
+
+
+@PATHS
+async def test_what_happened_earlier_in_the_current_second_is_in_the_timeline(
+        fleet_mutable: Any, engine_api: bool) -> None:
+    """The engine's log is read up to the host's clock to the nanosecond: a start a few milliseconds before the
+    question is in the answer (a whole-second `until` left out the current second: a deploy that had just
+    finished lost its last events). Last in this module: the scenarios it re-plants after itself start db1's
+    OOM-killed data/db again, which would make the OOM test above read a crash loop."""
+    inv = inventory(fleet_mutable)
+    inv.defaults.engine_api = engine_api
+    async with Fleet(inv) as f:
+        await f.timeline("web1", since="1m")  # connection and engine lookup done: the next call is quick
+        for _ in range(3):  # each try lands in the second of the start with a good chance; all must see it
+            before = datetime.now(UTC)  # the engines run on this machine: one clock
+            await asyncio.to_thread(fleet_mutable.docker, "web1", "restart", "-t", "0", "shop_web_1")
+            t = await f.timeline("web1", since="1m")
+            started = [e for e in t.entries if e.container == "shop_web_1" and e.kind is EntryKind.START
+                       and e.source is EntrySource.ENGINE and e.time >= before]
+            assert started, ([(e.time, e.kind, e.container) for e in t.entries[-8:]], t.hosts[0])

@@ -31,6 +31,13 @@ def recorded(case: str) -> EngineEvents:
                                              stderr=fx["stderr"]))
 
 
+def _raw(case: str, name: str, action: str) -> list[dict]:
+    """The recorded JSON lines of ``name``'s ``action`` events (the fixture's own text, not the parser's)."""
+    fx = json.loads((FIXTURES / "collectors" / "engine_events" / f"{case}.json").read_text())
+    lines = [json.loads(x) for x in fx["stdout"].splitlines() if x.startswith("{")]
+    return [r for r in lines if r.get("Action") == action and r["Actor"]["Attributes"].get("name") == name]
+
+
 def everything(ev: EngineEvents) -> tuple[datetime, datetime]:
     return ev.held_from - timedelta(seconds=1), ev.host_time  # type: ignore[operator,return-value]
 
@@ -58,8 +65,10 @@ def test_kept_events_carry_compose_labels_exit_codes_and_oom() -> None:
     ev = recorded("db1_live")
     db = [e for e in ev.events if e.service == "db"]
     assert {e.project for e in db} == {"data"} and {e.name for e in db} == {"data_db_1"}
-    assert [e.exit_code for e in db if e.action == "die"] == [137, 137]
-    assert sum(e.action == "oom" for e in db) == 2
+    raw_dies = _raw("db1_live", "data_db_1", "die")
+    assert [e.exit_code for e in db if e.action == "die"] == [int(r["Actor"]["Attributes"]["exitCode"])
+                                                              for r in raw_dies] == [137] * len(raw_dies)
+    assert sum(e.action == "oom" for e in db) == len(_raw("db1_live", "data_db_1", "oom")) == len(raw_dies) >= 2
     assert all(e.time.tzinfo is not None for e in ev.events)
     assert ev.events == sorted(ev.events, key=lambda e: e.time)
 
@@ -100,15 +109,21 @@ def test_a_crash_loop_is_one_line_with_count_and_first_last_time() -> None:
     loop = [e for e in worker if e.kind is EntryKind.CRASH_LOOP]
     assert len(loop) == 1 and [e.kind for e in worker] == [EntryKind.CREATE, EntryKind.CRASH_LOOP]
     dies = [e for e in ev.events if e.service == "worker" and e.action == "die"]
-    assert loop[0].count == len(dies) == 12 and loop[0].time < loop[0].last == dies[-1].time  # type: ignore[operator]
-    assert loop[0].detail.startswith("12 exits in ") and "exit 1 ×12" in loop[0].detail
+    n = len(_raw("web1_live", "shop_worker_1", "die"))
+    assert loop[0].count == len(dies) == n >= 5 and loop[0].time < loop[0].last == dies[-1].time  # type: ignore[operator]
+    assert loop[0].detail.startswith(f"{n} exits in ") and f"exit 1 ×{n}" in loop[0].detail
     assert loop[0].host == "web1" and loop[0].project == "shop"
 
 
-def test_two_oom_kills_stay_single_lines() -> None:
+def test_two_oom_kills_stay_single_lines_and_more_make_a_loop() -> None:
     ev = recorded("db1_live")
     since, until = everything(ev)
     entries = tb.summarise(tb.engine_entries("db1", ev.events, since, until))
+    db = [e for e in entries if e.service == "db"]
+    assert len(_raw("db1_live", "data_db_1", "oom")) > 2 and [e.kind for e in db].count(EntryKind.CRASH_LOOP) == 1
+    # a window holding two of them: two OOM lines, no loop
+    second = [e for e in ev.events if e.service == "db" and e.action == "die"][1]
+    entries = tb.summarise(tb.engine_entries("db1", ev.events, since, second.time + timedelta(milliseconds=1)))
     db = [e for e in entries if e.service == "db"]
     assert [e.kind for e in db].count(EntryKind.OOM) == 2 and EntryKind.CRASH_LOOP not in [e.kind for e in db]
     assert any(e.kind is EntryKind.CRASH_LOOP and e.service == "orders" for e in entries)
@@ -248,3 +263,41 @@ def test_stops_asked_by_a_kill_and_recreated_containers_are_not_a_loop() -> None
     assert tb.summarise(runs) == runs
     same = [e.model_copy(update={"container_id": "x"}) for e in runs]
     assert tb.summarise(same) == same  # one container stopped four times: still no crash
+
+
+def _script_clock(tmp_path: Path, date_body: str) -> str:
+    """The events script's clock line with ``date`` replaced by ``date_body`` and ``docker`` by ``true``."""
+    import subprocess
+
+    from dozor.collectors.events import EVENTS_SCRIPT
+
+    bin_ = tmp_path / "bin"
+    bin_.mkdir()
+    for name, body in (("date", date_body), ("docker", "exit 0")):
+        (bin_ / name).write_text(f"#!/bin/sh\n{body}\n")
+        (bin_ / name).chmod(0o755)
+    p = subprocess.run(["sh", "-c", EVENTS_SCRIPT, "dozor-events"], capture_output=True, text=True, timeout=10,
+                       env={"PATH": f"{bin_}:/usr/bin:/bin"})
+    assert p.returncode == 0, p.stderr
+    return p.stdout.strip()
+
+
+@pytest.mark.parametrize(("date_body", "line"), [
+    ('case "$1" in +%s.%N) echo 1796656940.803595247;; *) echo 1796656940;; esac', "@@now 1796656940.803595247"),
+    ('case "$1" in +%s.%N) echo 1796656940.N;; *) echo 1796656940;; esac', "@@now 1796656941"),  # no %N: busybox
+    ('case "$1" in +%s.%N) echo 1796656940.%N;; *) echo 1796656940;; esac', "@@now 1796656941"),
+])
+def test_the_events_script_asks_up_to_the_nanosecond_or_the_next_second(
+        tmp_path: Path, date_body: str, line: str) -> None:
+    assert _script_clock(tmp_path, date_body) == line
+
+
+def test_the_host_clock_keeps_its_fraction_and_the_engine_target_too() -> None:
+    from dozor.collectors.events import events_target, parse_events
+
+    r = CommandResult(argv=[], exit_status=0, stdout="@@now 1796656940.803595247\n", stderr="")
+    assert parse_events(r).host_time == datetime(2026, 12, 7, 15, 22, 20, 803595, tzinfo=UTC)
+    r = CommandResult(argv=[], exit_status=0, stdout="@@now 1796656940\n", stderr="")
+    assert parse_events(r).host_time == datetime(2026, 12, 7, 15, 22, 20, tzinfo=UTC)
+    when = datetime(2026, 12, 7, 15, 22, 20, 803595, tzinfo=UTC)
+    assert events_target(when) == "/events?since=0&until=1796656940.803595000"
