@@ -121,10 +121,18 @@ class Fleet:
         return await questions.status(self, host, service=service, progress=progress)
 
     async def resources(
-        self, host: str | None = None, *, progress: Progress | None = None
+        self, host: str | None = None, *, progress: Progress | None = None, remember: bool = True
     ) -> FleetResult[HostResources]:
-        """Per-container CPU/memory and per-host disk, memory, swap, load and CPU count."""
-        return await questions.resources(self, host, progress=progress)
+        """Per-container CPU/memory (CPU throttling under a quota) and per-host disk, memory, swap, load and CPU
+        count. ``remember``: each memory-limited container's sample is judged against its memory history in the
+        state directory and recorded there (``ContainerResources.memory_trend``: rising, steady…), as a diagnosis
+        does; a history that cannot be read or written is said in the host's ``section_errors``."""
+        result = await questions.resources(self, host, progress=progress)
+        if remember:
+            from dozor.noise.memtrend import with_memory_trends
+
+            with_memory_trends(result.hosts, self.state_dir)
+        return result
 
     async def check(self, host: str | None = None, *, progress: Progress | None = None) -> FleetResult[HostCheck]:
         """Reachability: connect, ask the Docker engine its version and detect compose (v2 plugin or v1)."""

@@ -10,9 +10,11 @@ keeps them.
 from __future__ import annotations
 
 import json
+from datetime import datetime
 from typing import Any
 
 from pydantic import BaseModel, Field
+from pydantic.dataclasses import dataclass
 
 from dozor.collectors.base import Collector, CollectorError, DockerUnavailable, check_docker, first_line
 from dozor.collectors.docker_df import DockerDiskUsage
@@ -65,6 +67,25 @@ class CpuThrottling(BaseModel):
         return self.throttled_periods / self.periods if self.periods else 0.0
 
 
+@dataclass(frozen=True)
+class MemoryTrend:
+    """What a container's memory history says of it now (:mod:`dozor.noise.memtrend` keeps the history and
+    decides; dozor's answers carry the verdict)."""
+
+    kind: str  # unknown, rising, falling, steady, creeping, flat
+    usage: int
+    limit: int
+    since: datetime | None = None  # the sample compared with (rising/falling), or the start of the flat span
+    change: int = 0  # bytes since ``since``
+    seconds_left: float | None = None  # at the current rate, until the limit (rising, creeping)
+    samples: int = 1  # the samples this verdict rests on, this one included
+
+    @property
+    def percent(self) -> float:
+        """Usage as a percentage of the limit."""
+        return 100.0 * self.usage / self.limit if self.limit else 0.0
+
+
 class ContainerResources(BaseModel):
     """One line of ``docker stats --no-stream`` (running containers only)."""
 
@@ -82,8 +103,11 @@ class ContainerResources(BaseModel):
     block_write: int | None = None
     pids: int | None = None
     cpu_throttling: CpuThrottling | None = Field(
-        default=None, description="Engine API; on the CLI path the diagnosis reads the cgroup's cpu.stat (docker "
-        "stats does not show it); None without a CPU quota.")
+        default=None, description="Engine API; on the CLI path dozor reads the cgroup's cpu.stat (docker stats "
+        "does not show it); None without a CPU quota.")
+    memory_trend: MemoryTrend | None = Field(
+        default=None, description="What the container's memory history says (rising, steady…), for a container "
+        "with a memory limit, when dozor's state directory was consulted (dozor resources); None otherwise.")
 
 
 class DiskUsage(BaseModel):

@@ -28,16 +28,16 @@ is reported and left alone). One series per ``host|container name``, bounded by 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from pydantic import BaseModel, Field
 
-from dozor.collectors.resources import ContainerResources, HostResources
+from dozor.collectors.resources import ContainerResources, HostResources, MemoryTrend
 from dozor.collectors.status import ContainerStatus
 from dozor.errors import NoiseStateCorrupt
 from dozor.noise.state import StateFile
+from dozor.outcome import HostResult
 
 MEMTREND_FILE = "memory_trend.json"
 KEEP = timedelta(hours=24)
@@ -75,8 +75,9 @@ class Series(BaseModel):
     points: list[tuple[int, int, int]] = Field(default_factory=list)
 
     def same_run(self, s: MemorySample) -> bool:
-        """The sample belongs to this run (same container id prefix and start time)."""
-        return self.id[:12] == s.id[:12] and self.started == s.started_at
+        """The sample belongs to this run (same container id prefix and start time; a sample without a start
+        time — ``dozor resources`` does not read it — goes by the id alone)."""
+        return self.id[:12] == s.id[:12] and (s.started_at is None or self.started == s.started_at)
 
 
 class MemoryHistory(BaseModel):
@@ -104,30 +105,13 @@ class MemoryHistory(BaseModel):
         while len(points) > MAX_POINTS:  # drop the sample closest to its older neighbour (never the newest)
             i = min(range(1, len(points) - 1), key=lambda j: points[j][0] - points[j - 1][0])
             del points[i]
-        self.series[s.key] = Series(id=s.id[:12], started=s.started_at, points=points)
+        started = s.started_at if s.started_at is not None or old is None or not points[:-1] else old.started
+        self.series[s.key] = Series(id=s.id[:12], started=started, points=points)
 
     def prune(self, now: datetime) -> None:
         """Drop series with no sample in the last ``KEEP``."""
         floor = now.timestamp() - KEEP.total_seconds()
         self.series = {k: v for k, v in self.series.items() if v.points and v.points[-1][0] >= floor}
-
-
-@dataclass(frozen=True)
-class MemoryTrend:
-    """What the history says of a container's memory now."""
-
-    kind: str  # unknown, rising, falling, steady, creeping, flat
-    usage: int
-    limit: int
-    since: datetime | None = None  # the sample compared with (rising/falling), or the start of the flat span
-    change: int = 0  # bytes since ``since``
-    seconds_left: float | None = None  # at the current rate, until the limit (rising, creeping)
-    samples: int = 1  # the samples this verdict rests on, this one included
-
-    @property
-    def percent(self) -> float:
-        """Usage as a percentage of the limit."""
-        return 100.0 * self.usage / self.limit if self.limit else 0.0
 
 
 def _at(t: int) -> datetime:
@@ -235,6 +219,29 @@ def observe_memory(state_dir: str | Path, samples: Sequence[MemorySample],
     return trends, None
 
 
+def with_memory_trends(hosts: Sequence[HostResult[HostResources]], state_dir: str | Path,
+                       now: datetime | None = None) -> None:
+    """Set ``memory_trend`` on the memory-limited containers of these resources answers (judged against the
+    history in ``state_dir``, then recorded); a history that cannot be used is said in each host's
+    ``section_errors["memory_trend"]``. Without the containers' start times (``docker stats`` does not give them)
+    a sample joins the series of the same container id: a restart since the last diagnosis reads as falling."""
+    when = now or datetime.now(UTC)
+    answered = [h for h in hosts if h.ok and h.data is not None]
+    samples = [s for h in answered for s in memory_samples(h.host, h.data, (), when)]  # type: ignore[arg-type]
+    if not samples:
+        return
+    trends, warning = observe_memory(state_dir, samples, when)
+    for h in answered:
+        res = h.data
+        assert res is not None
+        if warning:
+            res.section_errors["memory_trend"] = warning
+        for cr in res.containers:
+            trend = (trends or {}).get(f"{h.host}|{cr.name}")
+            if trend is not None:
+                cr.memory_trend = trend
+
+
 __all__ = [
     "KEEP",
     "MAX_POINTS",
@@ -251,4 +258,5 @@ __all__ = [
     "memory_samples",
     "memtrend_file",
     "observe_memory",
+    "with_memory_trends",
 ]

@@ -159,7 +159,8 @@ def resources_body(data: Any) -> RenderableType:
 
 def contention(data: Any) -> list[Any]:
     """The containers' contention problems in a resources answer (default thresholds): CPU throttling by the
-    quota (Engine API only) and memory within 10% of the limit — the rules ``diagnose`` applies."""
+    quota and memory within 10% of the limit, worded by its trend when the answer carries one — the rules
+    ``diagnose`` applies."""
     from dozor.inventory.models import Thresholds
     from dozor.noise.contention import throttling_alerts
     from dozor.report.alerts import AlertCode

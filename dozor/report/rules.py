@@ -260,6 +260,8 @@ def resource_alerts(
             trend = trends.get(f"{host}|{st.name if st else cr.name}") or \
                 MemoryTrend("unknown", cr.mem_usage or 0, cr.mem_limit or 0)  # consulted, nothing recorded
             alert = memory_trend_alert(alert, trend, now)
+        elif cr.memory_trend is not None:  # the answer carries it (dozor resources)
+            alert = memory_trend_alert(alert, cr.memory_trend, now)
         out.append(alert)
     return out
 

@@ -210,7 +210,9 @@ def _add_df(res: HostResources, df: DockerDiskUsage | BaseException) -> HostReso
 
 
 async def host_resources(ctx: HostContext) -> HostResources:
-    """The resources collector's answer; container stats through the engine when it can; Docker disk usage."""
+    """The resources collector's answer; container stats through the engine when it can (CPU throttling
+    included), else ``docker stats`` plus the cgroups' throttling counters of quota containers; Docker disk
+    usage."""
 
     async def api(engine: EngineClient) -> HostResources:
         host_part, stats = await asyncio.gather(
@@ -222,7 +224,19 @@ async def host_resources(ctx: HostContext) -> HostResources:
             raise host_part
         return _with_stats(parse_resources(host_part), stats)
 
-    return _add_df(*await _with_df(ctx, _answer(ctx, api, lambda: ctx.collect(RESOURCES))))
+    async def cli() -> HostResources:
+        res, throttled = await asyncio.gather(ctx.collect(RESOURCES), _cli_throttling(ctx), return_exceptions=True)
+        if isinstance(res, BaseException):
+            raise res
+        return _with_throttling(res, throttled)
+
+    return _add_df(*await _with_df(ctx, _answer(ctx, api, cli)))
+
+
+async def _cli_throttling(ctx: HostContext) -> dict[str, CpuThrottling]:
+    """The CLI path's throttling counters: the compose containers' inspect (for quotas and PIDs), then their
+    cgroups (:func:`cgroup_throttling`); nothing read when no running container has a CPU quota."""
+    return await cgroup_throttling(ctx, await inspect_containers(ctx))
 
 
 def _with_stats(res: HostResources, stats: list[ContainerResources] | BaseException) -> HostResources:

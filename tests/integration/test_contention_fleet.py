@@ -48,6 +48,11 @@ def cleanup(fleet):
         fleet.docker("db1", "rm", "-f", NAME, check=False)
 
 
+def _resources(inv: Path, *args: str):
+    return CliRunner().invoke(app, ["--inventory", str(inv), "--no-progress", "--host", "db1", *args, "resources"],
+                              env={"COLUMNS": "250", "NO_COLOR": "1"})
+
+
 def _diagnose(inv: Path, *args: str, ai: bool = False):
     return CliRunner().invoke(app, ["--inventory", str(inv), "--no-progress", "--host", "db1", *args, "diagnose",
                                     *(["--ai"] if ai else [])])
@@ -70,6 +75,12 @@ def test_cli_path_reports_cpu_throttling_from_the_cgroup(fleet, cleanup, tmp_pat
     assert "limit 0.1 CPUs" in a["evidence"]
     db1 = next(h for h in body["hosts"] if h["host"] == "db1")
     assert "cpu_throttling" not in (db1["resources"] or {}).get("section_errors", {})
+    res = _resources(inv)  # dozor resources reads the same counters on this path, and its table says it
+    assert res.exit_code == 0, res.output
+    assert f"{NAME} is CPU-throttled by its quota" in res.output and "CPU periods" in res.output
+    res = json.loads(_resources(inv, "--json").output)
+    mine = [c for h in res["hosts"] for c in (h["data"] or {}).get("containers", []) if c["name"] == NAME]
+    assert mine and mine[0]["cpu_throttling"]["throttled_periods"] > 0, mine
 
     fleet.docker("db1", "rm", "-f", NAME)  # the same service idle under a quota: read, not throttled
     fleet.docker("db1", "run", "-d", "--name", NAME, "--network", "none", "--cpus", "0.5", *LABELS, fleet.image,
@@ -123,6 +134,12 @@ def test_memory_near_the_limit_rising_then_steady(fleet, cleanup, tmp_path):
     assert rising["severity"] == "critical"  # ~5 MiB left at ~3 MiB per 5 min: the limit within 30 min
     text = _diagnose(inv, ai=True).output  # a moment later: its sample replaces the previous one
     assert "and rising" in text and "rising: +" in text and "db1" in text
+    table = _resources(inv).output  # dozor resources judges its sample against the same history
+    assert "and rising" in table and "rising: +" in table, table
+    res = json.loads(_resources(inv, "--json").output)
+    [trend] = [c["memory_trend"] for h in res["hosts"] for c in (h["data"] or {}).get("containers", [])
+               if c["name"] == NAME]
+    assert trend["kind"] == "rising" and trend["change"] > 2 * 2**20, trend
 
     for i in range(4):  # flat for an hour, sampled every 15 min
         _shift(state, 900)

@@ -216,3 +216,40 @@ def test_a_rising_replica_is_not_hidden_behind_a_steady_one() -> None:
         merged = _merge(order)
         assert len(merged) == 1 and merged[0].severity is rising.severity and merged[0].count == 2
         assert "rising" in merged[0].evidence
+
+
+def _on_host(res: HostResources) -> HostResources:
+    """A resources answer as ``dozor resources`` gets it: the host's memory known (what tells a limit from none)."""
+    from dozor.collectors.resources import MemoryInfo
+
+    return res.model_copy(update={"memory": MemoryInfo(total=16 * 1024 * MIB, used=4 * 1024 * MIB,
+                                                       available=12 * 1024 * MIB, used_percent=25.0)})
+
+
+def test_a_resources_answer_is_judged_against_the_diagnoses_history_and_joins_it(tmp_path) -> None:
+    from dozor.noise.memtrend import with_memory_trends
+    from dozor.outcome import HostResult, HostStatus
+
+    for usage, ago in ((90, 20 * M), (90.5, 10 * M)):  # two diagnoses: with the container's start time
+        observe_memory(tmp_path, [sample(usage, ago)], NOW - ago)
+    res = _on_host(_res(("abcdef012345", "shop_web_1", 95.0)))
+    with_memory_trends([HostResult(host="web1", status=HostStatus.OK, data=res)], tmp_path, NOW)
+    trend = res.containers[0].memory_trend
+    assert trend is not None and trend.kind == "rising" and trend.change >= 4 * MIB  # no start time: by the id
+    alert = [a for a in resource_alerts("web1", res, Thresholds(), NOW) if a.code is AlertCode.CONTAINER_MEMORY]
+    assert len(alert) == 1 and "and rising" in alert[0].title and "rising: +" in alert[0].evidence
+    series = json.loads((tmp_path / MEMTREND_FILE).read_text())["series"]["web1|shop_web_1"]
+    assert len(series["points"]) == 3 and series["started"] is not None  # joined, the start time kept
+    observe_memory(tmp_path, [sample(95.0, started=STARTED + timedelta(hours=1))], NOW + 5 * M)  # restarted
+    assert len(json.loads((tmp_path / MEMTREND_FILE).read_text())["series"]["web1|shop_web_1"]["points"]) == 1
+
+
+def test_a_resources_answer_says_when_the_history_cannot_be_used(tmp_path) -> None:
+    from dozor.noise.memtrend import with_memory_trends
+    from dozor.outcome import HostResult, HostStatus
+
+    (tmp_path / MEMTREND_FILE).write_text("{broken")
+    res = _on_host(_res(("abcdef012345", "shop_web_1", 95.0)))
+    with_memory_trends([HostResult(host="web1", status=HostStatus.OK, data=res)], tmp_path, NOW)
+    assert res.containers[0].memory_trend is None and "memory_trend" in res.section_errors
+    assert (tmp_path / MEMTREND_FILE).read_text() == "{broken"  # left alone
