@@ -33,7 +33,15 @@ from datetime import UTC, datetime
 from typing import Any
 
 from dozor.collectors.events import INFO_TARGET, info_time
-from dozor.collectors.status import ContainerStatus, ServiceState, container_from_inspect, match_declared
+from dozor.collectors.status import (
+    LABEL_ONEOFF,
+    LABEL_PROJECT,
+    LABEL_SERVICE,
+    ContainerStatus,
+    ServiceState,
+    container_from_inspect,
+    match_declared,
+)
 from dozor.engine import queries
 from dozor.engine.client import EngineClient, answer_json
 from dozor.engine.http import HTTPResponse
@@ -328,9 +336,8 @@ class HostWatcher:
             attrs = (raw.get("Actor") or {}).get("Attributes") or {}
             code = attrs.get("exitCode")
             if (raw.get("Type") or raw.get("type")) == "container" and \
-                    str(attrs.get("com.docker.compose.oneoff") or "").lower() != "true":
-                self.tally.add(action, attrs.get("com.docker.compose.project"),
-                               attrs.get("com.docker.compose.service"), nano)
+                    str(attrs.get(LABEL_ONEOFF) or "").lower() != "true":
+                self.tally.add(action, attrs.get(LABEL_PROJECT), attrs.get(LABEL_SERVICE), nano)
             self.recent.append(SeenEvent(
                 time=nano_time(nano), nano=nano, container=ident, name=attrs.get("name"),
                 project=attrs.get("com.docker.compose.project"), service=attrs.get("com.docker.compose.service"),

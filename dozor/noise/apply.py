@@ -44,6 +44,11 @@ EVENT_PATTERNS = {
 _EVENT_WORDS = {"engine:die": "exits", "engine:oom": "OOM kills", "engine:unhealthy": "failed health checks"}
 
 
+def _warnings(*parts: str | None) -> str | None:
+    """The warnings that were given, in order, as one line (None when none was)."""
+    return "; ".join(p for p in parts if p) or None
+
+
 def noise_file(state_dir: str | Path) -> StateFile[NoiseState]:
     """``<state_dir>/noise.json``."""
     return StateFile(Path(state_dir).expanduser() / NOISE_FILE, NoiseState)
@@ -174,7 +179,7 @@ def apply_noise(report: FleetReport, state_dir: str | Path, inventory: Inventory
     try:
         noise_file(state_dir).update(change)
     except NoiseStateCorrupt as exc:
-        summary = NoiseSummary(warning="; ".join(x for x in (earlier, str(exc)) if x))
+        summary = NoiseSummary(warning=_warnings(earlier, str(exc)))
         for h in report.hosts:
             for a in h.alerts:
                 a.silenced_by = a.broke_through = None
@@ -183,7 +188,7 @@ def apply_noise(report: FleetReport, state_dir: str | Path, inventory: Inventory
         if not ran:
             with contextlib.suppress(NoiseStateCorrupt, OSError):
                 change(noise_file(state_dir).load())
-        summary.warning = "; ".join(x for x in (earlier, f"could not save the noise state in {state_dir}: {exc}") if x)
+        summary.warning = _warnings(earlier, f"could not save the noise state in {state_dir}: {exc}")
     return out.model_copy(update={"noise": summary})
 
 
@@ -225,9 +230,9 @@ def apply_baselines(report: FleetReport, state_dir: str | Path) -> FleetReport:
     try:
         baselines_file(state_dir).update(change)
     except NoiseStateCorrupt as exc:
-        summary.warning = "; ".join(x for x in (summary.warning, str(exc)) if x)
+        summary.warning = _warnings(summary.warning, str(exc))
     except OSError as exc:
-        summary.warning = "; ".join(x for x in (summary.warning, f"could not save the baselines: {exc}") if x)
+        summary.warning = _warnings(summary.warning, f"could not save the baselines: {exc}")
     summary.candidates = candidates
     incidents = sorted(report.incidents, key=lambda i: (i.severity.rank, bool(getattr(i.root_cause, "usual", False))))
     return report.model_copy(update={"noise": summary, "incidents": incidents})

@@ -111,21 +111,20 @@ class Baselines(BaseModel):
         rates = self.rates.get(f"{service}|{pattern}")
         return max(rates.get(hour), rates.get(hour - 1)) if rates is not None else 0
 
-    def history(self, service: str, pattern: str, hour: int) -> list[int]:
-        """The pattern's rate in every hour of the last 7 days (before ``hour``) its service was observed."""
+    def _observed(self, service: str, pattern: str, hours: range) -> list[int]:
+        """The pattern's rate in each of ``hours`` its service was observed in (0 where observed without it)."""
         seen, rates = self.seen.get(service), self.rates.get(f"{service}|{pattern}")
         if seen is None:
             return []
-        return [rates.get(x) if rates is not None else 0
-                for x in range(hour - HOURS, hour) if seen.get(x)]
+        return [rates.get(x) if rates is not None else 0 for x in hours if seen.get(x)]
+
+    def history(self, service: str, pattern: str, hour: int) -> list[int]:
+        """The pattern's rate in every hour of the last 7 days (before ``hour``) its service was observed."""
+        return self._observed(service, pattern, range(hour - HOURS, hour))
 
     def same_hour(self, service: str, pattern: str, hour: int) -> list[int]:
         """The pattern's rate at this hour of the day on each of the last 6 days its service was observed then."""
-        seen, rates = self.seen.get(service), self.rates.get(f"{service}|{pattern}")
-        if seen is None:
-            return []
-        return [rates.get(x) if rates is not None else 0
-                for x in range(hour - 24 * (HOURS // 24 - 1), hour, 24) if seen.get(x)]
+        return self._observed(service, pattern, range(hour - 24 * (HOURS // 24 - 1), hour, 24))
 
     def prune(self, hour: int) -> None:
         """Drop series with nothing in the last ``HOURS``."""
